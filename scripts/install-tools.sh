@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the peer CLIs the interop tests and `make bench` compare against, at pinned versions,
+# into ./bin with `go install` (no prebuilt downloads). Idempotent: a tool already at its version is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="$PWD/bin"
+mkdir -p "$BIN"
+export GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+ORAS_VERSION=v1.3.6
+HELM_VERSION=v3.22.0
+COSIGN_VERSION=v2.6.5
+KUSTOMIZE_VERSION=v5.8.2
+DISTRIBUTION_VERSION=v3.1.2
+
+install() { # name module@version
+  local name=$1 mod=$2 stamp="$BIN/.$1.version"
+  if [ -x "$BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return 0; fi
+  echo "installing $mod" >&2
+  go install "$mod"
+  echo "$mod" > "$stamp"
+}
+
+tools=${*:-oras helm cosign kustomize registry}
+for t in $tools; do
+  case $t in
+    oras) install oras oras.land/oras/cmd/oras@$ORAS_VERSION ;;
+    helm) install helm helm.sh/helm/v3/cmd/helm@$HELM_VERSION ;;
+    cosign) install cosign github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION ;;
+    kustomize) install kustomize sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION ;;
+    registry) install registry github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION ;;
+    *) echo "unknown tool $t" >&2; exit 2 ;;
+  esac
+done
