@@ -1,0 +1,250 @@
+// Package config reads the gitless configuration file, the one YAML document that the argocd-cmp
+// sidecar and `kubectl gitless verify --policy` share: registry access (TLS, credentials, mirrors),
+// trust policies matched by repository, and resource limits.
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	k8sjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// APIVersion and Kind identify a gitless configuration document.
+const (
+	APIVersion = "gitless.dev/v1alpha1"
+	Kind       = "Config"
+)
+
+// ErrNoMatchingPolicy is returned by PolicyFor when no policy matches a repository: an unmatched
+// repository is refused, never trusted by default.
+var ErrNoMatchingPolicy = errors.New("no trust policy matches the repository")
+
+// ErrInvalid marks a configuration that was read but is not acceptable.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is the gitless configuration file.
+type Config struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Registries []Registry `json:"registries,omitempty"`
+	// Policies are tried in order; the first whose Match covers the repository wins.
+	Policies []Policy `json:"policies,omitempty"`
+	Limits   Limits   `json:"limits,omitempty"`
+	Cache    Cache    `json:"cache,omitempty"`
+}
+
+// Endpoint holds how to reach one registry host.
+type Endpoint struct {
+	// Host is "host[:port]", without scheme.
+	Host                  string `json:"host"`
+	PlainHTTP             bool   `json:"plainHTTP,omitempty"`
+	CAFile                string `json:"caFile,omitempty"`
+	InsecureSkipTLSVerify bool   `json:"insecureSkipTLSVerify,omitempty"`
+	// CredentialsFile is a Docker config.json style file.
+	CredentialsFile string `json:"credentialsFile,omitempty"`
+}
+
+// UnmarshalJSON accepts either a bare "host[:port]" string or an object.
+func (e *Endpoint) UnmarshalJSON(b []byte) error {
+	var host string
+	if err := json.Unmarshal(b, &host); err == nil {
+		*e = Endpoint{Host: host}
+		return nil
+	}
+	type plain Endpoint
+	var p plain
+	if err := strictJSON(b, &p); err != nil {
+		return err
+	}
+	*e = Endpoint(p)
+	return nil
+}
+
+// Registry configures access to one upstream registry and its mirrors.
+type Registry struct {
+	Endpoint
+	// Mirrors are tried first, in order, before Host.
+	Mirrors []Endpoint `json:"mirrors,omitempty"`
+	// MirrorTagFreshness bounds how old a tag read from a mirror may be before the upstream is asked.
+	MirrorTagFreshness Duration `json:"mirrorTagFreshness,omitempty"`
+}
+
+// UnmarshalJSON decodes a registry strictly (the embedded Endpoint's own decoder would otherwise
+// swallow the whole object).
+func (r *Registry) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Host                  string     `json:"host"`
+		PlainHTTP             bool       `json:"plainHTTP,omitempty"`
+		CAFile                string     `json:"caFile,omitempty"`
+		InsecureSkipTLSVerify bool       `json:"insecureSkipTLSVerify,omitempty"`
+		CredentialsFile       string     `json:"credentialsFile,omitempty"`
+		Mirrors               []Endpoint `json:"mirrors,omitempty"`
+		MirrorTagFreshness    Duration   `json:"mirrorTagFreshness,omitempty"`
+	}
+	if err := strictJSON(b, &raw); err != nil {
+		return err
+	}
+	*r = Registry{
+		Endpoint: Endpoint{Host: raw.Host, PlainHTTP: raw.PlainHTTP, CAFile: raw.CAFile,
+			InsecureSkipTLSVerify: raw.InsecureSkipTLSVerify, CredentialsFile: raw.CredentialsFile},
+		Mirrors:            raw.Mirrors,
+		MirrorTagFreshness: raw.MirrorTagFreshness,
+	}
+	return nil
+}
+
+// Policy says which signatures make artifacts of the matching repositories trusted.
+type Policy struct {
+	// Match is a glob over "host[:port]/path": "*" and "?" stay within a path segment, "**" spans
+	// slashes.
+	Match string `json:"match"`
+	// Keys are PEM public key files, or directories whose *.pub and *.pem files are keys.
+	Keys    []string `json:"keys,omitempty"`
+	Keyless *Keyless `json:"keyless,omitempty"`
+	// InsecureAcceptUnsigned accepts artifacts without checking signatures; for development only,
+	// and every use is logged as a warning.
+	InsecureAcceptUnsigned bool `json:"insecureAcceptUnsigned,omitempty"`
+
+	re *regexp.Regexp
+}
+
+// Keyless is a certificate identity (Fulcio-style) and the trusted root that anchors it.
+type Keyless struct {
+	Issuer        string `json:"issuer,omitempty"`
+	IssuerRegExp  string `json:"issuerRegExp,omitempty"`
+	Subject       string `json:"subject,omitempty"`
+	SubjectRegExp string `json:"subjectRegExp,omitempty"`
+	// TrustedRoot is a Sigstore trusted_root.json; empty means the caller's default.
+	TrustedRoot string `json:"trustedRoot,omitempty"`
+}
+
+// Limits bound what one artifact may cost to fetch and extract.
+type Limits struct {
+	MaxArtifactSize  int64    `json:"maxArtifactSize,omitempty"`
+	MaxExtractedSize int64    `json:"maxExtractedSize,omitempty"`
+	MaxFiles         int      `json:"maxFiles,omitempty"`
+	RequestTimeout   Duration `json:"requestTimeout,omitempty"`
+	TotalTimeout     Duration `json:"totalTimeout,omitempty"`
+}
+
+// Cache configures the sidecar's verification and content cache.
+type Cache struct {
+	Dir     string `json:"dir,omitempty"`
+	MaxSize int64  `json:"maxSize,omitempty"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("30s", "5m").
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON parses a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// Load reads and validates a configuration file. Unknown fields are errors, so that a typo never
+// silently weakens a policy.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a configuration document.
+func Parse(b []byte) (*Config, error) {
+	j, err := yaml.YAMLToJSONStrict(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	var c Config
+	if err := strictJSON(j, &c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// strictJSON decodes with case-sensitive field names and rejects unknown and duplicate fields:
+// encoding/json would accept "subjectregexp" for "subjectRegExp".
+func strictJSON(b []byte, v any) error {
+	strict, err := k8sjson.UnmarshalStrict(b, v)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
+}
+
+// Hash identifies the configuration's content, for cache keys: any change to it changes the hash.
+func (c *Config) Hash() string { return hashJSON(c) }
+
+// Hash identifies the policy's content, for verification cache keys.
+func (p *Policy) Hash() string { return hashJSON(p) }
+
+func hashJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain data types; cannot fail
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// PolicyFor returns the first policy whose Match covers repository ("host[:port]/path").
+func (c *Config) PolicyFor(repository string) (*Policy, error) {
+	for i := range c.Policies {
+		p := &c.Policies[i]
+		if p.Matches(repository) {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %s: add a policy whose match covers it to the configuration", ErrNoMatchingPolicy, repository)
+}
+
+// RegistryFor returns the registry entry for host, or nil when the host has none.
+func (c *Config) RegistryFor(host string) *Registry {
+	for i := range c.Registries {
+		if c.Registries[i].Host == host {
+			return &c.Registries[i]
+		}
+	}
+	return nil
+}
+
+// Matches reports whether the policy's glob covers repository.
+func (p *Policy) Matches(repository string) bool {
+	re := p.re
+	if re == nil { // a Policy built in code rather than by Parse
+		var err error
+		if re, err = compileGlob(p.Match); err != nil {
+			return false
+		}
+	}
+	return re.MatchString(repository)
+}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Validate checks the whole configuration and prepares the policies' matchers.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.APIVersion != APIVersion {
+		errs = append(errs, fmt.Errorf("apiVersion %q: want %q", c.APIVersion, APIVersion))
+	}
+	if c.Kind != Kind {
+		errs = append(errs, fmt.Errorf("kind %q: want %q", c.Kind, Kind))
+	}
+	for i, r := range c.Registries {
+		if r.Host == "" {
+			errs = append(errs, fmt.Errorf("registries[%d]: host is required", i))
+		}
+		for j, m := range r.Mirrors {
+			if m.Host == "" {
+				errs = append(errs, fmt.Errorf("registries[%d].mirrors[%d]: host is required", i, j))
+			}
+		}
+	}
+	for i := range c.Policies {
+		if err := c.Policies[i].Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("policies[%d]: %w", i, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// Validate checks one policy: a valid glob, and exactly one of keys, keyless or
+// insecureAcceptUnsigned (mixing them would make it unclear what a pass means).
+func (p *Policy) Validate() error {
+	re, err := compileGlob(p.Match)
+	if err != nil {
+		return fmt.Errorf("match %q: %w", p.Match, err)
+	}
+	p.re = re
+	n := 0
+	for _, set := range []bool{len(p.Keys) > 0, p.Keyless != nil, p.InsecureAcceptUnsigned} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("policy %q: set exactly one of keys, keyless or insecureAcceptUnsigned", p.Match)
+	}
+	if p.Keyless != nil {
+		return p.Keyless.Validate()
+	}
+	return nil
+}
+
+// Validate checks that a keyless identity names both an issuer and a subject (exact or regexp):
+// a certificate from the trusted root alone proves nothing about who signed.
+func (k *Keyless) Validate() error {
+	if k.Issuer == "" && k.IssuerRegExp == "" {
+		return errors.New("keyless: issuer or issuerRegExp is required")
+	}
+	if k.Subject == "" && k.SubjectRegExp == "" {
+		return errors.New("keyless: subject or subjectRegExp is required")
+	}
+	for _, re := range []string{k.IssuerRegExp, k.SubjectRegExp} {
+		if _, err := regexp.Compile(re); err != nil {
+			return fmt.Errorf("keyless: %w", err)
+		}
+	}
+	return nil
+}
+
+// compileGlob turns a repository glob into an anchored regexp: "**" matches across slashes, "*"
+// and "?" do not.
+func compileGlob(glob string) (*regexp.Regexp, error) {
+	if glob == "" {
+		return nil, errors.New("empty glob")
+	}
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(glob); i++ {
+		switch c := glob[i]; c {
+		case '*':
+			if i+1 < len(glob) && glob[i+1] == '*' {
+				b.WriteString(".*")
+				i++
+			} else {
+				b.WriteString("[^/]*")
+			}
+		case '?':
+			b.WriteString("[^/]")
+		case '[', ']', '{', '}':
+			return nil, fmt.Errorf("character %q is not supported in globs", c)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
+}
