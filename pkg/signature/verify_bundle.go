@@ -1,0 +1,137 @@
+package signature
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+	"google.golang.org/protobuf/types/known/structpb"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry"
+)
+
+// bundleCandidates lists the subject's Sigstore bundle referrers (referrers API, the referrers
+// tag schema, or a store's predecessors), keeping at most maxCandidates.
+func (v *Verifier) bundleCandidates(ctx context.Context, store Store, subject ocispec.Descriptor) ([]candidate, error) {
+	refs, err := registry.Referrers(ctx, store, subject, BundleMediaType)
+	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
+		return nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
+	}
+	if len(refs) > v.maxCandidates {
+		refs = refs[:v.maxCandidates]
+	}
+	cands := make([]candidate, len(refs))
+	for i, ref := range refs {
+		cands[i] = candidate{FormatBundle, func(ctx context.Context) (*SignatureInfo, error) {
+			return v.checkBundle(ctx, store, subject, ref)
+		}}
+	}
+	return cands, nil
+}
+
+func (v *Verifier) checkBundle(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (*SignatureInfo, error) {
+	b, err := fetchBundle(ctx, store, subject, ref)
+	if err != nil {
+		return nil, err
+	}
+	artifact := verify.WithArtifactDigest(subject.Digest.Algorithm().String(), digestBytes(subject))
+	var res *verify.VerificationResult
+	info := &SignatureInfo{Manifest: ref.Digest}
+	if v.keyless != nil {
+		policy := verify.NewPolicy(artifact, verify.WithCertificateIdentity(v.keyless.identity))
+		res, err = verifyBundleWith(b, v.keyless.trusted, v.keyless.options, policy)
+	} else {
+		policy := verify.NewPolicy(artifact, verify.WithKey())
+		err = ErrNoTrust
+		for _, k := range v.keys {
+			if res, err = verifyBundleWith(b, keyMaterial(k), []verify.VerifierOption{verify.WithNoObserverTimestamps()}, policy); err == nil {
+				info.KeyID, info.KeySource = k.ID, k.Source
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, invalid("bundle %s: %w", ref.Digest, err)
+	}
+	if c := res.Signature.Certificate; c != nil {
+		info.CertSubject, info.CertIssuer = c.SubjectAlternativeName, c.Extensions.Issuer
+	}
+	return info, bindings(res, info)
+}
+
+func fetchBundle(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (*sgbundle.Bundle, error) {
+	mb, err := fetchLimited(ctx, store, ref, MaxManifestSize)
+	if err != nil {
+		return nil, err
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(mb, &m); err != nil {
+		return nil, invalid("decoding bundle manifest %s: %w", ref.Digest, err)
+	}
+	if m.Subject == nil || m.Subject.Digest != subject.Digest {
+		return nil, invalid("bundle manifest %s does not refer to %s", ref.Digest, subject.Digest)
+	}
+	if len(m.Layers) != 1 || m.Layers[0].MediaType != BundleMediaType {
+		return nil, invalid("bundle manifest %s: want exactly one %s layer", ref.Digest, BundleMediaType)
+	}
+	bb, err := fetchLimited(ctx, store, m.Layers[0], MaxBlobSize)
+	if err != nil {
+		return nil, err
+	}
+	var b sgbundle.Bundle
+	if err := b.UnmarshalJSON(bb); err != nil {
+		return nil, invalid("decoding bundle %s: %w", ref.Digest, err)
+	}
+	return &b, nil
+}
+
+func verifyBundleWith(b *sgbundle.Bundle, tm root.TrustedMaterial, opts []verify.VerifierOption, policy verify.PolicyBuilder) (*verify.VerificationResult, error) {
+	sv, err := verify.NewVerifier(tm, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return sv.Verify(b, policy)
+}
+
+// keyMaterial trusts exactly one key, whatever hint the bundle names.
+func keyMaterial(k *PublicKey) root.TrustedMaterial {
+	ek := root.NewExpiringKey(k.verifier, time.Time{}, time.Time{})
+	return root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return ek, nil })
+}
+
+// bindings reads the signed statement: only cosign's signature predicate counts (an attestation
+// of another kind by the same key is not a signature of the artifact), and its predicate may
+// carry the tag binding and annotations.
+func bindings(res *verify.VerificationResult, info *SignatureInfo) error {
+	st := res.Statement
+	if st == nil { // a message-signature bundle: digest only, no binding
+		return nil
+	}
+	if st.GetPredicateType() != CosignSignPredicateType {
+		return invalid("bundle %s: predicate type %q is not a signature (%s)", info.Manifest, st.GetPredicateType(), CosignSignPredicateType)
+	}
+	for k, val := range st.GetPredicate().GetFields() {
+		sv, ok := val.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			continue
+		}
+		if info.Annotations == nil {
+			info.Annotations = map[string]string{}
+		}
+		info.Annotations[k] = sv.StringValue
+	}
+	info.BoundTag = info.Annotations[TagAnnotation]
+	return nil
+}
+
+func digestBytes(d ocispec.Descriptor) []byte {
+	b, _ := hex.DecodeString(d.Digest.Encoded())
+	return b
+}
