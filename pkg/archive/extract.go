@@ -124,8 +124,13 @@ func moveIntoPlace(tmp, dst string) error {
 	if err := os.Chmod(tmp, dirMode); err != nil {
 		return fmt.Errorf("setting mode of %s: %w", tmp, err)
 	}
+	// os.Rename refuses to replace a directory, even an empty one; rmdir
+	// fails unless dst is still empty, which keeps the check and the act one.
+	if err := removeEmptyDir(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s: %w", ErrDestinationExists, dst, err)
+	}
 	if err := os.Rename(tmp, dst); err != nil {
-		if errors.Is(err, fs.ErrExist) || errors.Is(err, errNotEmpty) {
+		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%w: %s: %w", ErrDestinationExists, dst, err)
 		}
 		return fmt.Errorf("moving extracted tree to %s: %w", dst, err)

@@ -165,4 +165,3 @@ func tarName(e Entry) string {
 	}
 	return e.Name
 }
-
