@@ -1,0 +1,219 @@
+package signature_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"oras.land/oras-go/v2/content/oci"
+
+	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+var formats = []signature.Format{signature.FormatBundle, signature.FormatLegacy}
+
+func TestSignVerifyRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for _, kind := range testregistry.Kinds {
+		for _, format := range formats {
+			t.Run(string(kind)+"/"+string(format), func(t *testing.T) {
+				reg := testregistry.New(t, kind)
+				repo, repository := newRepo(t, reg, "platform/app")
+				kp := newKeyPair(t, t.TempDir(), "k")
+				desc := pushArtifact(t, repo, "1.4.0", "v1.4.0")
+				sigDesc, err := signature.Sign(ctx, repo, kp.signer, repository, desc,
+					signature.WithFormat(format), signature.WithTag("1.4.0"), signature.WithAnnotations(map[string]string{"team": "platform"}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := keyVerifier(t, nil, kp.pub)
+				res, err := v.Verify(ctx, repo, repository, "1.4.0")
+				if err != nil {
+					t.Fatalf("Verify(tag) = %v (exit %d)", err, signature.ExitCode(err))
+				}
+				if !res.TagBound || res.Digest != desc.Digest || len(res.Signatures) != 1 {
+					t.Fatalf("result = %+v", res)
+				}
+				s := res.Signatures[0]
+				if s.Format != format || s.Manifest != sigDesc.Digest || s.BoundTag != "1.4.0" || s.Annotations["team"] != "platform" || s.KeySource != kp.pub || len(s.KeyID) != 64 {
+					t.Fatalf("signature info = %+v", s)
+				}
+				res, err = v.Verify(ctx, repo, repository, desc.Digest.String())
+				if err != nil || res.Tag != "" || res.TagBound {
+					t.Fatalf("Verify(digest) = %+v, %v", res, err)
+				}
+				if _, err := json.Marshal(res); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// Both formats side by side, several signatures, and a second signature appended to the legacy tag.
+func TestSignAccumulates(t *testing.T) {
+	ctx := context.Background()
+	for _, kind := range testregistry.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			reg := testregistry.New(t, kind)
+			repo, repository := newRepo(t, reg, "app")
+			dir := t.TempDir()
+			a, b := newKeyPair(t, dir, "a"), newKeyPair(t, dir, "b")
+			desc := pushArtifact(t, repo, "1.0", "x")
+			for _, kp := range []*keyPair{a, b} {
+				for _, f := range formats {
+					if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithFormat(f), signature.WithTag("1.0")); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			res, err := keyVerifier(t, nil, dir).Verify(ctx, repo, repository, "1.0") // a directory of keys
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Signatures) != 4 || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[3].Format != signature.FormatLegacy {
+				t.Fatalf("signatures = %+v", res.Signatures)
+			}
+			res, err = keyVerifier(t, nil, b.pub).Verify(ctx, repo, repository, "1.0")
+			if err != nil || len(res.Signatures) != 2 {
+				t.Fatalf("verify with b = %+v, %v", res, err)
+			}
+		})
+	}
+}
+
+func TestSignVerifyOCILayout(t *testing.T) {
+	ctx := context.Background()
+	store, err := oci.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp := newKeyPair(t, t.TempDir(), "k")
+	desc := pushArtifact(t, store, "2.0", "layout")
+	for _, f := range formats {
+		if _, err := signature.Sign(ctx, store, kp.signer, "hub.example.com/app", desc, signature.WithFormat(f), signature.WithTag("2.0")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := keyVerifier(t, nil, kp.pub).Verify(ctx, store, "hub.example.com/app", "2.0")
+	if err != nil || len(res.Signatures) != 2 || !res.TagBound {
+		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+}
+
+func TestSignRefusesWrongTag(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.New(t, testregistry.Referrers)
+	repo, repository := newRepo(t, reg, "app")
+	kp := newKeyPair(t, t.TempDir(), "k")
+	d1 := pushArtifact(t, repo, "1.0", "one")
+	pushArtifact(t, repo, "2.0", "two")
+	if _, err := signature.Sign(ctx, repo, kp.signer, repository, d1, signature.WithTag("2.0")); err == nil || !strings.Contains(err.Error(), "points to") {
+		t.Fatalf("Sign with a tag naming another digest = %v", err)
+	}
+	if _, err := signature.Sign(ctx, repo, kp.signer, repository, d1, signature.WithTlogUpload("https://rekor.example")); !errors.Is(err, signature.ErrUnsupported) {
+		t.Fatalf("Sign with tlog upload = %v, want ErrUnsupported", err)
+	}
+}
+
+func TestCacheByDigestAndPolicy(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.New(t, testregistry.Distribution)
+	r, repository := newRepo(t, reg, "app")
+	repo := &countingRepo{Repository: r}
+	kp := newKeyPair(t, t.TempDir(), "k")
+	desc := pushArtifact(t, repo, "1.0", "x")
+	if err := repo.Tag(ctx, desc, "latest"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+		t.Fatal(err)
+	}
+	cache := signature.NewCache(10)
+	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, kp.pub)
+	if _, err := v.Verify(ctx, repo, repository, "1.0"); err != nil {
+		t.Fatal(err)
+	}
+	before := repo.fetches.Load()
+	res, err := v.Verify(ctx, repo, repository, desc.Digest.String())
+	if err != nil || !res.Cached || repo.fetches.Load() != before || cache.Len() != 1 {
+		t.Fatalf("second verify = %+v, %v (fetches %d -> %d)", res, err, before, repo.fetches.Load())
+	}
+	// The cache never answers for a tag it has not seen bound: "latest" is checked afresh, and fails.
+	if _, err := v.Verify(ctx, repo, repository, "latest"); !errors.Is(err, signature.ErrTagNotBound) {
+		t.Fatalf("unbound tag through the cache = %v", err)
+	}
+	// Another policy (another key) does not share entries.
+	other := newKeyPair(t, t.TempDir(), "o")
+	if _, err := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, other.pub).Verify(ctx, repo, repository, "1.0"); signature.ExitCode(err) != 12 {
+		t.Fatalf("other policy = %v", err)
+	}
+}
+
+func TestInsecureAcceptUnsigned(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.New(t, testregistry.Referrers)
+	repo, repository := newRepo(t, reg, "dev/app")
+	pushArtifact(t, repo, "0.1", "unsigned")
+	var logs bytes.Buffer
+	v, err := signature.NewVerifier(&config.Policy{Match: "**", InsecureAcceptUnsigned: true},
+		signature.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Verify(ctx, repo, repository, "0.1")
+	if err != nil || !res.Insecure {
+		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "insecureAcceptUnsigned") {
+		t.Fatalf("no warning logged: %q", logs.String())
+	}
+}
+
+func TestNewVerifierRefusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy config.Policy
+		want   error
+	}{
+		{"keyless without identity", config.Policy{Match: "**", Keyless: &config.Keyless{TrustedRoot: "x.json"}}, signature.ErrKeylessNeedsIdentity},
+		{"keyless without subject", config.Policy{Match: "**", Keyless: &config.Keyless{Issuer: "https://i"}}, signature.ErrKeylessNeedsIdentity},
+		{"nothing", config.Policy{Match: "**"}, signature.ErrNoTrust},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := signature.NewVerifier(&tt.policy); !errors.Is(err, tt.want) {
+				t.Fatalf("NewVerifier() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{t.TempDir()}}); err == nil {
+		t.Fatal("an empty key directory must be refused")
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{signature.ErrNoSignature, 10},
+		{signature.ErrTagNotFound, 11},
+		{signature.ErrNoValidSignature, 12},
+		{signature.ErrTagNotBound, 12},
+		{config.ErrNoMatchingPolicy, 12},
+		{errors.New("connection refused"), 1},
+	}
+	for _, tt := range tests {
+		if got := signature.ExitCode(tt.err); got != tt.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
