@@ -21,7 +21,9 @@ func TestExtractDestination(t *testing.T) {
 		{name: "missing parent", setup: func(t *testing.T, dst string) {}},
 		{name: "empty dir", setup: func(t *testing.T, dst string) { mustMkdir(t, dst) }},
 		{name: "non-empty dir", setup: func(t *testing.T, dst string) { writeTree(t, dst, map[string]string{"keep": "k"}) }, wantErr: ErrDestinationExists},
-		{name: "file", setup: func(t *testing.T, dst string) { writeTree(t, filepath.Dir(dst), map[string]string{filepath.Base(dst): "f"}) }, wantErr: ErrDestinationExists},
+		{name: "file", setup: func(t *testing.T, dst string) {
+			writeTree(t, filepath.Dir(dst), map[string]string{filepath.Base(dst): "f"})
+		}, wantErr: ErrDestinationExists},
 		{name: "symlink to empty dir", setup: func(t *testing.T, dst string) {
 			mustMkdir(t, dst+".real")
 			if err := os.Symlink(dst+".real", dst); err != nil {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
 )
 
 // te describes one crafted tar entry. A zero typ means a regular file.
@@ -140,3 +142,5 @@ func names(entries []Entry) []string {
 	}
 	return out
 }
+
+func digestOf(b []byte) digest.Digest { return digest.FromBytes(b) }
