@@ -34,6 +34,18 @@ func newRepo(t testing.TB, reg *testregistry.Registry, name string) (*remote.Rep
 	return repo, repository
 }
 
+// fresh opens another client on repository, as a verifier on another machine would: oras-go
+// remembers per client whether the registry honoured the referrers API on push.
+func fresh(t testing.TB, repository string) *remote.Repository {
+	t.Helper()
+	repo, err := remote.NewRepository(repository)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.PlainHTTP = true
+	return repo
+}
+
 // pushArtifact pushes a small image-shaped manifest (image config, one gzip tar layer) and tags it.
 func pushArtifact(t testing.TB, target oras.Target, tag, text string) ocispec.Descriptor {
 	t.Helper()

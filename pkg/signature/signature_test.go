@@ -9,12 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	specs "github.com/opencontainers/image-spec/specs-go"
 	"oras.land/oras-go/v2/content/oci"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
+
+var manifestVersion = specs.Versioned{SchemaVersion: 2}
 
 var formats = []signature.Format{signature.FormatBundle, signature.FormatLegacy}
 
@@ -33,7 +36,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				v := keyVerifier(t, nil, kp.pub)
-				res, err := v.Verify(ctx, repo, repository, "1.4.0")
+				res, err := v.Verify(ctx, fresh(t, repository), repository, "1.4.0")
 				if err != nil {
 					t.Fatalf("Verify(tag) = %v (exit %d)", err, signature.ExitCode(err))
 				}
@@ -44,7 +47,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 				if s.Format != format || s.Manifest != sigDesc.Digest || s.BoundTag != "1.4.0" || s.Annotations["team"] != "platform" || s.KeySource != kp.pub || len(s.KeyID) != 64 {
 					t.Fatalf("signature info = %+v", s)
 				}
-				res, err = v.Verify(ctx, repo, repository, desc.Digest.String())
+				res, err = v.Verify(ctx, fresh(t, repository), repository, desc.Digest.String())
 				if err != nil || res.Tag != "" || res.TagBound {
 					t.Fatalf("Verify(digest) = %+v, %v", res, err)
 				}
@@ -73,14 +76,14 @@ func TestSignAccumulates(t *testing.T) {
 					}
 				}
 			}
-			res, err := keyVerifier(t, nil, dir).Verify(ctx, repo, repository, "1.0") // a directory of keys
+			res, err := keyVerifier(t, nil, dir).Verify(ctx, fresh(t, repository), repository, "1.0") // a directory of keys
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(res.Signatures) != 4 || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[3].Format != signature.FormatLegacy {
 				t.Fatalf("signatures = %+v", res.Signatures)
 			}
-			res, err = keyVerifier(t, nil, b.pub).Verify(ctx, repo, repository, "1.0")
+			res, err = keyVerifier(t, nil, b.pub).Verify(ctx, fresh(t, repository), repository, "1.0")
 			if err != nil || len(res.Signatures) != 2 {
 				t.Fatalf("verify with b = %+v, %v", res, err)
 			}
@@ -124,17 +127,17 @@ func TestSignRefusesWrongTag(t *testing.T) {
 
 func TestCacheByDigestAndPolicy(t *testing.T) {
 	ctx := context.Background()
-	reg := testregistry.New(t, testregistry.Distribution)
+	reg := testregistry.New(t, testregistry.Referrers)
 	r, repository := newRepo(t, reg, "app")
-	repo := &countingRepo{Repository: r}
 	kp := newKeyPair(t, t.TempDir(), "k")
-	desc := pushArtifact(t, repo, "1.0", "x")
-	if err := repo.Tag(ctx, desc, "latest"); err != nil {
+	desc := pushArtifact(t, r, "1.0", "x")
+	if err := r.Tag(ctx, desc, "latest"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+	if _, err := signature.Sign(ctx, r, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
 		t.Fatal(err)
 	}
+	repo := &countingRepo{Repository: fresh(t, repository)}
 	cache := signature.NewCache(10)
 	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, kp.pub)
 	if _, err := v.Verify(ctx, repo, repository, "1.0"); err != nil {

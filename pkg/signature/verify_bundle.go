@@ -18,12 +18,25 @@ import (
 )
 
 // bundleCandidates lists the subject's Sigstore bundle referrers (referrers API, the referrers
-// tag schema, or a store's predecessors), keeping at most maxCandidates.
+// tag schema, or a store's predecessors), keeping at most maxCandidates. Referrers are listed
+// unfiltered because some registries (go-containerregistry's among them) report the config media
+// type as artifactType, which for cosign's bundles is the empty descriptor's; those stay
+// candidates after the ones that declare the bundle type.
 func (v *Verifier) bundleCandidates(ctx context.Context, store Store, subject ocispec.Descriptor) ([]candidate, error) {
-	refs, err := registry.Referrers(ctx, store, subject, BundleMediaType)
+	refs, err := registry.Referrers(ctx, store, subject, "")
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		return nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
 	}
+	var declared, undeclared []ocispec.Descriptor
+	for _, r := range refs {
+		switch r.ArtifactType {
+		case BundleMediaType:
+			declared = append(declared, r)
+		case "", ocispec.MediaTypeEmptyJSON:
+			undeclared = append(undeclared, r)
+		}
+	}
+	refs = append(declared, undeclared...)
 	if len(refs) > v.maxCandidates {
 		refs = refs[:v.maxCandidates]
 	}

@@ -1,0 +1,332 @@
+package signature_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	intotov1 "github.com/in-toto/attestation/go/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sigstore/cosign/v2/pkg/cosign"
+	cbundle "github.com/sigstore/cosign/v2/pkg/cosign/bundle"
+	"github.com/sigstore/sigstore/pkg/signature/dsse"
+	"google.golang.org/protobuf/encoding/protojson"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+// tamperEnv is one repository with two signed artifacts: A (tag 1.0) and B (tag 2.0), each
+// signed in both formats by key kp with its tag bound.
+type tamperEnv struct {
+	reg        *testregistry.Registry
+	repo       *remote.Repository
+	repository string
+	kp         *keyPair
+	a, b       ocispec.Descriptor
+}
+
+func newTamperEnv(t *testing.T, kind testregistry.Kind, kp *keyPair) *tamperEnv {
+	t.Helper()
+	e := &tamperEnv{reg: testregistry.New(t, kind), kp: kp}
+	e.repo, e.repository = newRepo(t, e.reg, "apps/web")
+	e.a = pushArtifact(t, e.repo, "1.0", "version one")
+	e.b = pushArtifact(t, e.repo, "2.0", "version two")
+	return e
+}
+
+func (e *tamperEnv) sign(t *testing.T, d ocispec.Descriptor, tag string, f signature.Format) {
+	t.Helper()
+	if _, err := signature.Sign(context.Background(), e.repo, e.kp.signer, e.repository, d, signature.WithFormat(f), signature.WithTag(tag)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *tamperEnv) bundleOf(t *testing.T, d ocispec.Descriptor) []byte {
+	t.Helper()
+	ctx := context.Background()
+	refs, err := registry.Referrers(ctx, e.repo, d, signature.BundleMediaType)
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("referrers of %s: %v, %v", d.Digest, refs, err)
+	}
+	var m ocispec.Manifest
+	unmarshal(t, fetch(t, e.repo, refs[0]), &m)
+	return fetch(t, e.repo, m.Layers[0])
+}
+
+func (e *tamperEnv) putBundle(t *testing.T, subject ocispec.Descriptor, b []byte) {
+	t.Helper()
+	ctx := context.Background()
+	layer := content.NewDescriptorFromBytes(signature.BundleMediaType, b)
+	if err := e.repo.Push(ctx, layer, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := oras.PackManifest(ctx, e.repo, oras.PackManifestVersion1_1, signature.BundleMediaType, oras.PackManifestOptions{
+		Subject: &subject, Layers: []ocispec.Descriptor{layer},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// onlyBundle moves e to a new registry where A's only signature is bundle b.
+func (e *tamperEnv) onlyBundle(t *testing.T, b []byte) {
+	t.Helper()
+	f := newTamperEnv(t, e.reg.Kind, e.kp)
+	f.putBundle(t, f.a, b)
+	*e = *f
+}
+
+func (e *tamperEnv) legacyOf(t *testing.T, d ocispec.Descriptor) (payload []byte, sig string) {
+	t.Helper()
+	desc, err := e.repo.Resolve(context.Background(), signature.LegacyTag(d.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m ocispec.Manifest
+	unmarshal(t, fetch(t, e.repo, desc), &m)
+	return fetch(t, e.repo, m.Layers[0]), m.Layers[0].Annotations[signature.SignatureAnnotation]
+}
+
+// putLegacy replaces the .sig tag of subject with one layer holding payload and sig.
+func (e *tamperEnv) putLegacy(t *testing.T, subject ocispec.Descriptor, payload []byte, sig string) {
+	t.Helper()
+	ctx := context.Background()
+	layer := content.NewDescriptorFromBytes(signature.SimpleSigningMediaType, payload)
+	if err := e.repo.Push(ctx, layer, bytes.NewReader(payload)); err != nil && !strings.Contains(err.Error(), "exist") {
+		t.Fatal(err)
+	}
+	layer.Annotations = map[string]string{signature.SignatureAnnotation: sig}
+	cfgBytes := []byte(`{"rootfs":{"type":"layers"}}`)
+	cfg := content.NewDescriptorFromBytes(ocispec.MediaTypeImageConfig, cfgBytes)
+	_ = e.repo.Push(ctx, cfg, bytes.NewReader(cfgBytes))
+	m, _ := json.Marshal(ocispec.Manifest{Versioned: manifestVersion, MediaType: ocispec.MediaTypeImageManifest, Config: cfg, Layers: []ocispec.Descriptor{layer}})
+	if _, err := oras.TagBytes(ctx, e.repo, ocispec.MediaTypeImageManifest, m, signature.LegacyTag(subject.Digest)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signedStatementBundle makes a cosign-shaped bundle over statement, signed by kp.
+func signedStatementBundle(t *testing.T, kp *keyPair, statement []byte) []byte {
+	t.Helper()
+	sv, err := cosign.LoadPrivateKey(kp.privPEM, kp.pass, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := dsse.WrapSigner(sv, "application/vnd.in-toto+json").SignMessage(bytes.NewReader(statement))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := sv.PublicKey()
+	b, err := cbundle.MakeNewBundle(pub, nil, statement, env, kp.pubPEM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTampering(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kp, other := newKeyPair(t, dir, "good"), newKeyPair(t, dir, "other")
+	v := keyVerifier(t, nil, kp.pub)
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, e *tamperEnv) (ref string)
+		want   error
+	}{
+		{"unsigned artifact", func(t *testing.T, e *tamperEnv) string { return "1.0" }, signature.ErrNoSignature},
+		{"missing tag", func(t *testing.T, e *tamperEnv) string { e.sign(t, e.a, "1.0", signature.FormatBundle); return "9.9" }, signature.ErrTagNotFound},
+		{"signature by another key/bundle", func(t *testing.T, e *tamperEnv) string {
+			e.kp = other
+			e.sign(t, e.a, "1.0", signature.FormatBundle)
+			return "1.0"
+		}, signature.ErrNoValidSignature},
+		{"signature by another key/legacy", func(t *testing.T, e *tamperEnv) string {
+			e.kp = other
+			e.sign(t, e.a, "1.0", signature.FormatLegacy)
+			return "1.0"
+		}, signature.ErrNoValidSignature},
+		{"payload naming another digest/legacy", func(t *testing.T, e *tamperEnv) string {
+			sv, _ := cosign.LoadPrivateKey(kp.privPEM, kp.pass, nil)
+			p := fmt.Sprintf(`{"critical":{"identity":{"docker-reference":%q},"image":{"docker-manifest-digest":%q},"type":"cosign container image signature"},"optional":{"dev.gitless.tag":"1.0"}}`, e.repository, e.b.Digest)
+			sig, _ := sv.SignMessage(strings.NewReader(p))
+			e.putLegacy(t, e.a, []byte(p), base64.StdEncoding.EncodeToString(sig))
+			return "1.0"
+		}, signature.ErrNoValidSignature},
+		{"payload naming another digest/bundle", func(t *testing.T, e *tamperEnv) string {
+			st, _ := protojson.Marshal(&intotov1.Statement{
+				Type: intotov1.StatementTypeUri, PredicateType: signature.CosignSignPredicateType,
+				Subject: []*intotov1.ResourceDescriptor{{Digest: map[string]string{"sha256": e.b.Digest.Encoded()}}},
+			})
+			e.putBundle(t, e.a, signedStatementBundle(t, kp, st))
+			return e.a.Digest.String()
+		}, signature.ErrNoValidSignature},
+		{"signature copied from another artifact/legacy", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.b, "2.0", signature.FormatLegacy)
+			desc, _ := e.repo.Resolve(ctx, signature.LegacyTag(e.b.Digest))
+			if err := e.repo.Tag(ctx, desc, signature.LegacyTag(e.a.Digest)); err != nil {
+				t.Fatal(err)
+			}
+			return e.a.Digest.String()
+		}, signature.ErrNoValidSignature},
+		{"signature copied from another artifact/bundle", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.b, "2.0", signature.FormatBundle)
+			e.putBundle(t, e.a, e.bundleOf(t, e.b))
+			return e.a.Digest.String()
+		}, signature.ErrNoValidSignature},
+		{"tag moved after signing/bundle", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatBundle)
+			e.sign(t, e.b, "2.0", signature.FormatBundle)
+			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil { // the registry now serves 1.0's digest as 2.0
+				t.Fatal(err)
+			}
+			return "2.0"
+		}, signature.ErrTagNotBound},
+		{"tag moved after signing/legacy", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatLegacy)
+			e.sign(t, e.b, "2.0", signature.FormatLegacy)
+			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
+				t.Fatal(err)
+			}
+			return "2.0"
+		}, signature.ErrTagNotBound},
+		{"signed annotations altered/legacy", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatLegacy)
+			p, sig := e.legacyOf(t, e.a)
+			e.putLegacy(t, e.a, bytes.Replace(p, []byte(`"1.0"`), []byte(`"2.0"`), 1), sig)
+			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
+				t.Fatal(err)
+			}
+			return "2.0"
+		}, signature.ErrNoValidSignature},
+		{"signed annotations altered/bundle", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatBundle)
+			e.onlyBundle(t, alterBundlePayload(t, e.bundleOf(t, e.a), `"1.0"`, `"2.0"`))
+			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
+				t.Fatal(err)
+			}
+			return "2.0"
+		}, signature.ErrNoValidSignature},
+		{"bundle with a mismatched signature", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.b, "2.0", signature.FormatBundle)
+			stolen := bundleSig(t, e.bundleOf(t, e.b))
+			e.sign(t, e.a, "1.0", signature.FormatBundle)
+			var bm map[string]any
+			unmarshal(t, e.bundleOf(t, e.a), &bm)
+			bm["dsseEnvelope"].(map[string]any)["signatures"].([]any)[0].(map[string]any)["sig"] = stolen
+			forged, _ := json.Marshal(bm)
+			e.onlyBundle(t, forged)
+			return "1.0"
+		}, signature.ErrNoValidSignature},
+	}
+	for _, kind := range testregistry.Kinds {
+		for _, tt := range tests {
+			t.Run(string(kind)+"/"+tt.name, func(t *testing.T) {
+				e := newTamperEnv(t, kind, kp)
+				ref := tt.tamper(t, e)
+				res, err := v.Verify(ctx, fresh(t, e.repository), e.repository, ref)
+				if !errors.Is(err, tt.want) || signature.ExitCode(err) != signature.ExitCode(tt.want) {
+					t.Fatalf("Verify(%s) = %+v, %v (exit %d); want %v (exit %d)", ref, res, err, signature.ExitCode(err), tt.want, signature.ExitCode(tt.want))
+				}
+				t.Logf("exit %d: %v", signature.ExitCode(err), err)
+			})
+		}
+	}
+}
+
+// TestBogusSignatureFlood plants 1,000 bogus bundle referrers and a bogus legacy manifest of
+// 1,000 layers: verification fails with 12 after a bounded number of fetches.
+func TestBogusSignatureFlood(t *testing.T) {
+	ctx := context.Background()
+	kp := newKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.pub)
+	for _, kind := range testregistry.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			e := newTamperEnv(t, kind, kp)
+			junk := []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`)
+			layer := content.NewDescriptorFromBytes(signature.BundleMediaType, junk)
+			empty := ocispec.DescriptorEmptyJSON
+			for _, b := range [][]byte{junk, empty.Data} {
+				d := content.NewDescriptorFromBytes("application/octet-stream", b)
+				if err := e.repo.Blobs().Push(ctx, d, bytes.NewReader(b)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			subject := ocispec.Descriptor{MediaType: e.a.MediaType, Digest: e.a.Digest, Size: e.a.Size}
+			var index ocispec.Index
+			for i := range 1000 {
+				m, _ := json.Marshal(ocispec.Manifest{
+					Versioned: manifestVersion, MediaType: ocispec.MediaTypeImageManifest, ArtifactType: signature.BundleMediaType,
+					Config: ocispec.Descriptor{MediaType: empty.MediaType, Digest: empty.Digest, Size: empty.Size},
+					Layers: []ocispec.Descriptor{layer}, Subject: &subject,
+					Annotations: map[string]string{"n": fmt.Sprint(i)},
+				})
+				d := content.NewDescriptorFromBytes(ocispec.MediaTypeImageManifest, m)
+				putManifest(t, e.reg, "apps/web", d.Digest.String(), d.MediaType, m)
+				d.ArtifactType = signature.BundleMediaType
+				index.Manifests = append(index.Manifests, d)
+			}
+			if kind == testregistry.Distribution { // the referrers tag schema, written once
+				index.Versioned, index.MediaType = manifestVersion, ocispec.MediaTypeImageIndex
+				ib, _ := json.Marshal(index)
+				putManifest(t, e.reg, "apps/web", strings.Replace(e.a.Digest.String(), ":", "-", 1), ocispec.MediaTypeImageIndex, ib)
+			}
+			repo := &countingRepo{Repository: e.repo}
+			_, err := v.Verify(ctx, repo, e.repository, e.a.Digest.String())
+			if !errors.Is(err, signature.ErrNoValidSignature) || signature.ExitCode(err) != 12 {
+				t.Fatalf("Verify() = %v (exit %d), want exit 12", err, signature.ExitCode(err))
+			}
+			if n := repo.fetches.Load(); n > 2*signature.MaxCandidates+2 {
+				t.Fatalf("%d fetches for 1,000 bogus signatures, want at most %d", n, 2*signature.MaxCandidates+2)
+			} else {
+				t.Logf("%d fetches; %v", n, err)
+			}
+		})
+	}
+}
+
+func alterBundlePayload(t *testing.T, b []byte, from, to string) []byte {
+	t.Helper()
+	var bm map[string]any
+	unmarshal(t, b, &bm)
+	env := bm["dsseEnvelope"].(map[string]any)
+	p, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
+	if !bytes.Contains(p, []byte(from)) {
+		t.Fatalf("payload %s lacks %s", p, from)
+	}
+	env["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(p, []byte(from), []byte(to), 1))
+	out, _ := json.Marshal(bm)
+	return out
+}
+
+func bundleSig(t *testing.T, b []byte) any {
+	var bm map[string]any
+	unmarshal(t, b, &bm)
+	return bm["dsseEnvelope"].(map[string]any)["signatures"].([]any)[0].(map[string]any)["sig"]
+}
+
+func fetch(t testing.TB, repo *remote.Repository, d ocispec.Descriptor) []byte {
+	t.Helper()
+	b, err := content.FetchAll(context.Background(), repo, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func unmarshal(t testing.TB, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
