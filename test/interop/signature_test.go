@@ -1,0 +1,233 @@
+// Interop between pkg/signature and the real cosign CLI (v2.6.5, installed into ./bin by
+// scripts/install-tools.sh): what gitless signs, `cosign verify` accepts, and what `cosign sign`
+// writes, gitless verifies, in both storage formats, on a registry with the referrers API and on
+// one without.
+package interop
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+// emptyTrustedRoot is the authority-less trusted root `cosign verify --new-bundle-format` needs
+// offline.
+const emptyTrustedRoot = `{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`
+
+// cosignBin finds cosign in $GITLESS_BIN_DIR or the repository's bin; missing, the test is
+// skipped unless GITLESS_PEERS=required.
+func cosignBin(t *testing.T) string {
+	t.Helper()
+	dirs := []string{os.Getenv("GITLESS_BIN_DIR")}
+	_, file, _, _ := runtime.Caller(0)
+	dirs = append(dirs, filepath.Join(filepath.Dir(file), "..", "..", "bin"))
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, "cosign")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	if os.Getenv("GITLESS_PEERS") == "required" {
+		t.Fatal("cosign not found in $GITLESS_BIN_DIR or ./bin; run scripts/install-tools.sh cosign")
+	}
+	t.Skip("cosign not found; run scripts/install-tools.sh cosign (GITLESS_PEERS=required makes this fatal)")
+	return ""
+}
+
+type cosignCLI struct {
+	bin, home string
+}
+
+// run executes cosign offline: a private HOME and TUF_ROOT, no Sigstore endpoints reachable.
+func (c *cosignCLI) run(t *testing.T, password string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Dir = c.home
+	cmd.Env = append(os.Environ(), "HOME="+c.home, "TUF_ROOT="+filepath.Join(c.home, "tuf"),
+		"COSIGN_PASSWORD="+password, "COSIGN_EXPERIMENTAL=0", "SIGSTORE_NO_CACHE=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+const registryFlags = "--allow-insecure-registry --allow-http-registry"
+
+func flags(s ...string) []string {
+	var out []string
+	for _, f := range s {
+		out = append(out, strings.Fields(f)...)
+	}
+	return out
+}
+
+type keys struct {
+	source, priv, pub, password string
+	signer                      *signature.Signer
+}
+
+// libraryKeys generates a key pair with pkg/signature; cosignKeys with `cosign generate-key-pair`.
+func libraryKeys(t *testing.T, dir string) *keys {
+	t.Helper()
+	k := &keys{source: "library", priv: filepath.Join(dir, "lib.key"), pub: filepath.Join(dir, "lib.pub"), password: "lib-pass"}
+	priv, pub, err := signature.GenerateKeyPair([]byte(k.password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(k.priv, priv, 0o600)
+	os.WriteFile(k.pub, pub, 0o644)
+	if k.signer, err = signature.LoadSigner(k.priv, []byte(k.password)); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func cosignKeys(t *testing.T, c *cosignCLI, dir string) *keys {
+	t.Helper()
+	k := &keys{source: "cosign", priv: filepath.Join(dir, "cosign.key"), pub: filepath.Join(dir, "cosign.pub"), password: "cosign-pass"}
+	if out, err := c.run(t, k.password, "generate-key-pair", "--output-key-prefix", filepath.Join(dir, "cosign")); err != nil {
+		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+	}
+	var err error
+	if k.signer, err = signature.LoadSigner(k.priv, []byte(k.password)); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func pushArtifact(t *testing.T, repo oras.Target, tag, text string) ocispec.Descriptor {
+	t.Helper()
+	ctx := context.Background()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprint(zw, text)
+	zw.Close()
+	push := func(mt string, b []byte) ocispec.Descriptor {
+		d := content.NewDescriptorFromBytes(mt, b)
+		if err := repo.Push(ctx, d, bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	cfg := push(ocispec.MediaTypeImageConfig, []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`))
+	layer := push(ocispec.MediaTypeImageLayerGzip, gz.Bytes())
+	desc, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, "", oras.PackManifestOptions{ConfigDescriptor: &cfg, Layers: []ocispec.Descriptor{layer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Tag(ctx, desc, tag); err != nil {
+		t.Fatal(err)
+	}
+	return desc
+}
+
+func newRepo(t *testing.T, repository string) *remote.Repository {
+	t.Helper()
+	r, err := remote.NewRepository(repository)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PlainHTTP = true
+	return r
+}
+
+// TestSignatureInterop runs the matrix signer × verifier × format × registry kind × key source.
+func TestSignatureInterop(t *testing.T) {
+	c := &cosignCLI{bin: cosignBin(t), home: t.TempDir()}
+	ctx := context.Background()
+	emptyRoot := filepath.Join(c.home, "empty-trusted-root.json")
+	if err := os.WriteFile(emptyRoot, []byte(emptyTrustedRoot), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keySets := []*keys{libraryKeys(t, t.TempDir()), cosignKeys(t, c, t.TempDir())}
+	for _, kind := range testregistry.Kinds {
+		for _, format := range []signature.Format{signature.FormatLegacy, signature.FormatBundle} {
+			for _, k := range keySets {
+				name := fmt.Sprintf("%s/%s/%s-key", kind, format, k.source)
+				t.Run("gitless-sign/cosign-verify/"+name, func(t *testing.T) {
+					reg := testregistry.New(t, kind)
+					repository := reg.Host + "/apps/web"
+					repo := newRepo(t, repository)
+					desc := pushArtifact(t, repo, "1.4.0", name)
+					if _, err := signature.Sign(ctx, repo, k.signer, repository, desc, signature.WithFormat(format), signature.WithTag("1.4.0")); err != nil {
+						t.Fatal(err)
+					}
+					args := flags("verify --key", k.pub, "--insecure-ignore-tlog=true", registryFlags)
+					if format == signature.FormatBundle {
+						args = append(args, flags("--new-bundle-format --trusted-root", emptyRoot)...)
+					} else {
+						// cosign checks the signed tag binding like any annotation.
+						args = append(args, "-a", signature.TagAnnotation+"=1.4.0")
+					}
+					out, err := c.run(t, "", append(args, repository+"@"+desc.Digest.String())...)
+					if err != nil {
+						t.Fatalf("cosign verify: %v\n%s", err, out)
+					}
+					if format == signature.FormatBundle && !strings.Contains(out, `\"dev.gitless.tag\":\"1.4.0\"`) && !strings.Contains(out, "dev.gitless.tag") {
+						t.Logf("cosign output does not show the binding:\n%s", out)
+					}
+					t.Logf("PASS cosign verify accepted gitless %s signature", format)
+				})
+				t.Run("cosign-sign/gitless-verify/"+name, func(t *testing.T) {
+					reg := testregistry.New(t, kind)
+					repository := reg.Host + "/apps/web"
+					desc := pushArtifact(t, newRepo(t, repository), "1.4.0", name)
+					args := flags("sign --key", k.priv, "--tlog-upload=false -y", registryFlags)
+					if format == signature.FormatBundle {
+						args = append(args, "--new-bundle-format")
+					} else {
+						args = append(args, "-a", signature.TagAnnotation+"=1.4.0")
+					}
+					if out, err := c.run(t, k.password, append(args, repository+"@"+desc.Digest.String())...); err != nil {
+						t.Fatalf("cosign sign: %v\n%s", err, out)
+					}
+					policy := &config.Policy{Match: "**", Keys: []string{k.pub}}
+					v, err := signature.NewVerifier(policy)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := v.Verify(ctx, newRepo(t, repository), repository, desc.Digest.String())
+					if err != nil || len(res.Signatures) != 1 || res.Signatures[0].Format != format {
+						t.Fatalf("Verify(digest) = %+v, %v", res, err)
+					}
+					// By tag: cosign's legacy -a annotation is a binding; its bundles carry none.
+					res, err = v.Verify(ctx, newRepo(t, repository), repository, "1.4.0")
+					if format == signature.FormatLegacy {
+						if err != nil || !res.TagBound {
+							t.Fatalf("Verify(tag) = %+v, %v", res, err)
+						}
+					} else {
+						if !errors.Is(err, signature.ErrTagNotBound) {
+							t.Fatalf("Verify(tag) of an unbound cosign bundle = %v, want ErrTagNotBound", err)
+						}
+						lax, _ := signature.NewVerifier(policy, signature.WithAllowUnboundTag())
+						if res, err = lax.Verify(ctx, newRepo(t, repository), repository, "1.4.0"); err != nil || res.TagBound {
+							t.Fatalf("Verify(tag, WithAllowUnboundTag) = %+v, %v", res, err)
+						}
+					}
+					t.Logf("PASS gitless verified cosign %s signature", format)
+				})
+			}
+		}
+	}
+}
