@@ -1,0 +1,162 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/registry"
+)
+
+type inspectOptions struct {
+	options.Registry
+	options.Output
+	options.Limits
+	genericiooptions.IOStreams
+
+	noFiles bool
+	ref     registry.Reference
+	repo    registry.Repository
+}
+
+func newInspectCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &inspectOptions{IOStreams: streams}
+	c := &cobra.Command{
+		Use:   "inspect REF",
+		Short: "Show an artifact's digest, manifest, annotations, files and referrers",
+		Long: `Resolve REF and show its digest, media types, annotations, config, the files of its content
+layer (downloaded and checked by digest), and what refers to it: signatures, SBOMs and attestations found
+through the referrers API, the referrers tag schema and cosign's legacy .sig/.att/.sbom tags.`,
+		Example: `  kubectl gitless inspect registry.example.com/platform/app:1.4.0
+  kubectl gitless inspect registry.example.com/platform/app@sha256:... -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: noFileCompletion,
+	}
+	o.Registry.AddFlags(c.Flags())
+	o.Output.AddFlags(c.Flags())
+	o.Limits.AddFlags(c.Flags())
+	c.Flags().BoolVar(&o.noFiles, "no-files", false, "do not download the content layer to list its files")
+	registerCompletions(c)
+	return c
+}
+
+func (o *inspectOptions) Complete(args []string) error {
+	if err := o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	var err error
+	o.ref, o.repo, err = o.Open(args[0])
+	return err
+}
+
+func (o *inspectOptions) Validate() error {
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	return o.Registry.Validate()
+}
+
+func (o *inspectOptions) Run(cmd *cobra.Command) error {
+	in, err := artifact.Inspect(cmd.Context(), o.repo, o.ref, artifact.InspectOptions{Files: !o.noFiles, Limits: o.Limits.Get()})
+	if err != nil {
+		return err
+	}
+	return o.Print(o.Out, in, func(w io.Writer) error { return printInspection(w, in) })
+}
+
+func printInspection(w io.Writer, in *artifact.Inspection) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("Reference", in.Reference)
+	row("Tag", in.Tag)
+	row("Digest", in.Digest)
+	row("Media type", in.MediaType)
+	row("Artifact type", in.ArtifactType)
+	row("Size", fmt.Sprint(in.Size))
+	row("Artifact", in.Label)
+	row("Format", string(in.Format))
+	row("Kind", in.Kind)
+	row("Render path", in.RenderPath)
+	row("Layer", fmt.Sprintf("%s %s (%d bytes)", in.Layer.MediaType, in.Layer.Digest, in.Layer.Size))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printSection(w, "Annotations", sortedKeys(in.Annotations), func(tw io.Writer, k string) {
+		fmt.Fprintf(tw, "  %s\t%s\n", k, in.Annotations[k])
+	})
+	printSection(w, "Files", indexes(len(in.Files)), func(tw io.Writer, i string) {
+		f := in.Files[atoi(i)]
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.Mode, f.Type, f.Size, f.Name)
+	})
+	printSection(w, "Referrers", indexes(len(in.Referrers)), func(tw io.Writer, i string) {
+		r := in.Referrers[atoi(i)]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Kind, r.Digest, orDash(r.ArtifactType), orDash(r.Tag))
+	})
+	return nil
+}
+
+func printSection(w io.Writer, title string, keys []string, row func(io.Writer, string)) {
+	fmt.Fprintf(w, "%s:", title)
+	if len(keys) == 0 {
+		fmt.Fprintln(w, " none")
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, k := range keys {
+		row(tw, k)
+	}
+	tw.Flush()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func indexes(n int) []string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprint(i)
+	}
+	return s
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/registry"
+)
+
+type pullOptions struct {
+	options.Registry
+	options.Output
+	genericiooptions.IOStreams
+	options.Limits
+
+	dir   string
+	quiet bool
+	ref   registry.Reference
+	repo  registry.Repository
+}
+
+func newPullCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &pullOptions{IOStreams: streams}
+	c := &cobra.Command{
+		Use:   "pull REF DIR",
+		Short: "Fetch an artifact by digest, check it and extract it safely into DIR",
+		Long: `Resolve REF, download its content layer to a temporary file, check its size and digest,
+then extract it into DIR (which must not exist or be empty) under the extraction limits.
+Nothing is extracted while streaming, and a failure leaves no partial DIR.`,
+		Example: `  kubectl gitless pull registry.example.com/platform/app:1.4.0 ./app
+  kubectl gitless pull oci-layout:./out@sha256:... ./app`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: noFileCompletion,
+	}
+	o.Registry.AddFlags(c.Flags())
+	o.Output.AddFlags(c.Flags())
+	o.Limits.AddFlags(c.Flags())
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars")
+	registerCompletions(c)
+	return c
+}
+
+func (o *pullOptions) Complete(args []string) error {
+	var err error
+	o.dir = args[1]
+	if err = o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	o.ref, o.repo, err = o.Open(args[0])
+	return err
+}
+
+func (o *pullOptions) Validate() error {
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	return o.Registry.Validate()
+}
+
+func (o *pullOptions) Run(cmd *cobra.Command) error {
+	res, err := artifact.Pull(cmd.Context(), o.repo, o.ref, o.dir, artifact.MaterializeOptions{
+		Limits: o.Limits.Get(), Progress: options.NewProgress(o.ErrOut, o.quiet || o.Format != "text"),
+	})
+	if err != nil {
+		return err
+	}
+	return o.Print(o.Out, res, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s\n", res.Reference)
+		return err
+	})
+}

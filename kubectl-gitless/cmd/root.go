@@ -1,0 +1,93 @@
+// Package cmd holds the commands of kubectl-gitless, one per file, each built around an options struct
+// with Complete, Validate and Run (kubectl's pattern).
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/pkg/registry"
+)
+
+// NewRootCmd builds `kubectl gitless` and its subcommands.
+func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubectl-gitless",
+		Short: "Deliver Kubernetes configuration as signed OCI artifacts (Gitless GitOps)",
+		Long: `kubectl gitless publishes a directory, Kustomize overlay or Helm chart as an OCI artifact,
+signs and verifies it with cosign keys, inspects, lists and copies it between registries,
+and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl gitless"},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.AddCommand(
+		newPublishCmd(streams),
+		newPullCmd(streams),
+		newInspectCmd(streams),
+		newListCmd(streams),
+		newVersionCmd(streams),
+	)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+	})
+	wrapErrors(root, streams)
+	return root
+}
+
+// wrapErrors prints each command's error once on stderr, as "Error: ...".
+func wrapErrors(c *cobra.Command, streams genericiooptions.IOStreams) {
+	for _, sub := range c.Commands() {
+		wrapErrors(sub, streams)
+	}
+	if c.RunE == nil {
+		return
+	}
+	run := c.RunE
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		err := run(cmd, args)
+		if err != nil {
+			fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+			return silentError{err}
+		}
+		return nil
+	}
+}
+
+type silentError struct{ error }
+
+func (e silentError) Unwrap() error { return e.error }
+
+// Exit codes. Signature codes follow cosign's: 10 no signature, 11 tag not found, 12 no valid signature.
+const (
+	ExitError        = 1
+	ExitUsage        = 2
+	ExitNotFound     = 3
+	ExitUnauthorized = 4
+	ExitUnreachable  = 5
+)
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	var se silentError
+	if !errors.As(err, &se) {
+		// cobra's own errors (unknown flag or command) were not printed yet
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return ExitUsage
+	}
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, registry.ErrUnauthorized):
+		return ExitUnauthorized
+	case errors.Is(err, registry.ErrUnreachable):
+		return ExitUnreachable
+	}
+	return ExitError
+}

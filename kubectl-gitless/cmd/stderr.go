@@ -1,0 +1,5 @@
+package cmd
+
+import "os"
+
+var stderr = os.Stderr

@@ -1,0 +1,69 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+)
+
+// Sentinel errors. Classify maps transport errors onto them so that callers and users can tell a
+// missing tag from a refused login from an unreachable registry.
+var (
+	// ErrInvalidReference is returned for a reference that cannot be parsed.
+	ErrInvalidReference = errors.New("invalid reference")
+	// ErrNotFound is returned when a tag, digest or repository does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrUnauthorized is returned when the registry refuses the credentials (401/403).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrUnreachable is returned when the registry cannot be reached (DNS, connection, TLS, timeout).
+	ErrUnreachable = errors.New("registry unreachable")
+	// ErrUnsupportedMediaType is returned for a manifest or layer this tool does not read.
+	ErrUnsupportedMediaType = errors.New("unsupported media type")
+	// ErrDigestMismatch is returned when fetched bytes do not match their descriptor.
+	ErrDigestMismatch = errors.New("content does not match its digest")
+)
+
+// Classify wraps err with the sentinel that describes it, and a hint of what to do next.
+// Errors already carrying a sentinel are returned unchanged.
+func Classify(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	for _, s := range []error{ErrInvalidReference, ErrNotFound, ErrUnauthorized, ErrUnreachable,
+		ErrUnsupportedMediaType, ErrDigestMismatch} {
+		if errors.Is(err, s) {
+			return err
+		}
+	}
+	var resp *errcode.ErrorResponse
+	if errors.As(err, &resp) {
+		switch resp.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return fmt.Errorf("%w: %s: %v (log in with `docker login`, `oras login` or --username/--password-stdin)",
+				ErrUnauthorized, what, err)
+		case http.StatusNotFound:
+			return fmt.Errorf("%w: %s: %v", ErrNotFound, what, err)
+		}
+	}
+	if errors.Is(err, errdef.ErrNotFound) {
+		return fmt.Errorf("%w: %s (check the tag with `kubectl gitless list`)", ErrNotFound, what)
+	}
+	if errors.Is(err, errdef.ErrUnsupported) {
+		return fmt.Errorf("%w: %s: %v", ErrUnsupportedMediaType, what, err)
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return fmt.Errorf("%w: %s: %v (check the address, --plain-http for an HTTP registry, or the network)",
+			ErrUnreachable, what, err)
+	}
+	if isTLSError(err) {
+		return fmt.Errorf("%w: %s: %v (use --ca-file for a private CA, --plain-http for an HTTP registry)",
+			ErrUnreachable, what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
