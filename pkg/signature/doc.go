@@ -33,7 +33,8 @@
 //     sign/v1 type, so `cosign verify` still accepts these bundles.
 //
 // Verifying a tag reference requires some valid signature of the digest to bind that very tag
-// (otherwise ErrTagNotBound, exit code 12), so a registry cannot serve version 1.0's digest under
-// tag 2.0. Verifying by digest needs no binding. WithAllowUnboundTag relaxes the check for
+// for the same repository path (otherwise ErrTagNotBound, exit code 12), so a registry cannot
+// serve version 1.0's digest under tag 2.0, nor another repository's 1.0 under this one's. The
+// host is not compared, so bindings made on a hub hold on its mirrors. Verifying by digest needs no binding. WithAllowUnboundTag relaxes the check for
 // signatures made without one (for example by plain `cosign sign` in bundle form).
 package signature

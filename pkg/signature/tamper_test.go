@@ -200,6 +200,22 @@ func TestTampering(t *testing.T) {
 			}
 			return "2.0"
 		}, signature.ErrTagNotBound},
+		{"same digest copied to another repository/bundle", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatBundle)
+			e.repository = e.reg.Host + "/apps/other" // same registry, same digest, tag 1.0 there too
+			other, _ := newRepo(t, e.reg, "apps/other")
+			copyArtifact(t, e.repo, other, e.a, "1.0")
+			e.repo = other
+			return "1.0"
+		}, signature.ErrTagNotBound},
+		{"same digest copied to another repository/legacy", func(t *testing.T, e *tamperEnv) string {
+			e.sign(t, e.a, "1.0", signature.FormatLegacy)
+			e.repository = e.reg.Host + "/apps/other"
+			other, _ := newRepo(t, e.reg, "apps/other")
+			copyArtifact(t, e.repo, other, e.a, "1.0")
+			e.repo = other
+			return "1.0"
+		}, signature.ErrTagNotBound},
 		{"signed annotations altered/legacy", func(t *testing.T, e *tamperEnv) string {
 			e.sign(t, e.a, "1.0", signature.FormatLegacy)
 			p, sig := e.legacyOf(t, e.a)
@@ -292,6 +308,20 @@ func TestBogusSignatureFlood(t *testing.T) {
 				t.Logf("%d fetches; %v", n, err)
 			}
 		})
+	}
+}
+
+// copyArtifact copies d with its signatures (referrers and the .sig tag) from src to dst.
+func copyArtifact(t *testing.T, src, dst *remote.Repository, d ocispec.Descriptor, tag string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := oras.ExtendedCopy(ctx, src, d.Digest.String(), dst, tag, oras.DefaultExtendedCopyOptions); err != nil {
+		t.Fatal(err)
+	}
+	if sig, err := src.Resolve(ctx, signature.LegacyTag(d.Digest)); err == nil {
+		if _, err := oras.Copy(ctx, src, sig.Digest.String(), dst, signature.LegacyTag(d.Digest), oras.DefaultCopyOptions); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

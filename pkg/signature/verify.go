@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -43,18 +44,31 @@ type SignatureInfo struct {
 	CertSubject string `json:"certSubject,omitempty"`
 	CertIssuer  string `json:"certIssuer,omitempty"`
 	// BoundTag is the tag this signature binds, if any.
-	BoundTag    string            `json:"boundTag,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	BoundTag string `json:"boundTag,omitempty"`
+	// SignedRepository is the repository named in the signed content (legacy docker-reference,
+	// bundle statement subject name), if any.
+	SignedRepository string            `json:"signedRepository,omitempty"`
+	Annotations      map[string]string `json:"annotations,omitempty"`
 }
 
-func (r *Result) boundTags() []string {
+// boundTags lists the tags bound by signatures made for repository. Hosts are ignored, so a
+// binding made on the hub holds on its mirrors, but the path must match: a signature binding
+// platform/db:1.0 does not vouch for platform/web:1.0 even when the digests are equal.
+func (r *Result) boundTags(repository string) []string {
 	var tags []string
 	for _, s := range r.Signatures {
-		if s.BoundTag != "" {
+		if s.BoundTag != "" && repositoryPath(s.SignedRepository) == repositoryPath(repository) {
 			tags = append(tags, s.BoundTag)
 		}
 	}
 	return tags
+}
+
+func repositoryPath(repository string) string {
+	if _, path, ok := strings.Cut(repository, "/"); ok {
+		return path
+	}
+	return repository
 }
 
 // Verify resolves reference (a tag or a digest) in store and verifies the manifest it names, as
@@ -86,7 +100,7 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 		return &Result{Repository: repository, Digest: subject.Digest, Tag: tag, Insecure: true}, nil
 	}
 	res, cached := v.cache.get(subject.Digest, v.policyHash)
-	if !cached || (tag != "" && !slices.Contains(res.boundTags(), tag)) {
+	if !cached || (tag != "" && !slices.Contains(res.boundTags(repository), tag)) {
 		var err error
 		if res, err = v.verifyAll(ctx, store, subject); err != nil {
 			return nil, fmt.Errorf("verifying %s@%s: %w", repository, subject.Digest, err)
@@ -99,7 +113,7 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 	if tag == "" {
 		return &out, nil
 	}
-	bound := res.boundTags()
+	bound := res.boundTags(repository)
 	out.TagBound = slices.Contains(bound, tag)
 	if !out.TagBound && !(v.allowUnboundTag && len(bound) == 0) {
 		return nil, fmt.Errorf("verifying %s:%s (%s): %w (signed tags: %v); verify by digest or re-sign with the tag",

@@ -141,6 +141,9 @@ func bindings(res *verify.VerificationResult, info *SignatureInfo) error {
 		info.Annotations[k] = sv.StringValue
 	}
 	info.BoundTag = info.Annotations[TagAnnotation]
+	if subjects := st.GetSubject(); len(subjects) > 0 {
+		info.SignedRepository = subjects[0].GetName()
+	}
 	return nil
 }
 

@@ -92,6 +92,7 @@ func (v *Verifier) checkLegacy(ctx context.Context, store Store, subject, manife
 		}
 	}
 	info.BoundTag = info.Annotations[TagAnnotation]
+	info.SignedRepository = sci.Critical.Identity.DockerReference
 	return info, nil
 }
 
