@@ -30,7 +30,7 @@ func PackRoot(path, boundary string) (root, renderPath string, err error) {
 	if !hasKustomization(path) {
 		return path, ".", nil
 	}
-	tree, err := kustomize.References(filesys.MakeFsOnDisk(), path)
+	tree, err := kustomize.References(filesys.MakeFsOnDisk(), boundary, path)
 	if err != nil {
 		return "", "", fmt.Errorf("computing pack root of %s: %w", path, err)
 	}

@@ -47,7 +47,8 @@ type Options struct {
 	// ReleaseName and Namespace are the Helm release's name and namespace.
 	ReleaseName, Namespace string
 	// KubeVersion ("v1.31.0", "1.31", "1.31+") and APIVersions (entries may be comma-separated
-	// lists, as in Argo CD's KUBE_API_VERSIONS) are the Helm capabilities.
+	// lists, as in Argo CD's KUBE_API_VERSIONS) are the Helm capabilities. An empty KubeVersion
+	// means the Kubernetes minor of the client libraries compiled in.
 	KubeVersion string
 	APIVersions []string
 	// ValueFiles are Helm values files inside the root, relative to the chart directory.

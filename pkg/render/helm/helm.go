@@ -119,7 +119,7 @@ func newInstall(opts Options) (*action.Install, error) {
 	install.ReleaseName = orDefault(opts.ReleaseName, DefaultReleaseName)
 	install.Namespace = orDefault(opts.Namespace, DefaultNamespace)
 	install.APIVersions = chartutil.VersionSet(SplitAPIVersions(opts.APIVersions))
-	kube, err := ParseKubeVersion(opts.KubeVersion)
+	kube, err := ParseKubeVersion(orDefault(opts.KubeVersion, DefaultKubeVersion))
 	if err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func checkReferences(fsys filesys.FileSystem, target string) error {
 	if KustomizationFile(fsys, target) == "" {
 		return fmt.Errorf("building %s: %w: no kustomization file", target, errdef.ErrNotFound)
 	}
-	tree, err := References(fsys, target)
+	tree, err := References(fsys, filesys.Separator, target)
 	if err != nil {
 		return err
 	}

@@ -24,9 +24,10 @@ type Tree struct {
 // References reads the kustomization in dir and, recursively, every kustomization it references
 // (resources, bases, components, generators, transformers, validators). Remote references are an
 // error (ErrRemoteReference) and so is a local reference that does not exist (ErrNotFound), so
-// that kustomize never falls back to fetching it.
-func References(fsys filesys.FileSystem, dir string) (*Tree, error) {
-	w := &walker{fsys: fsys, seen: map[string]bool{}, tree: &Tree{}}
+// that kustomize never falls back to fetching it. Absolute references and references that climb
+// above root are refused (ErrOutsideRoot).
+func References(fsys filesys.FileSystem, root, dir string) (*Tree, error) {
+	w := &walker{fsys: fsys, root: filepath.Clean(root), seen: map[string]bool{}, tree: &Tree{}}
 	if err := w.visit(filepath.Clean(dir)); err != nil {
 		return nil, err
 	}
@@ -45,6 +46,7 @@ func KustomizationFile(fsys filesys.FileSystem, dir string) string {
 
 type walker struct {
 	fsys filesys.FileSystem
+	root string
 	seen map[string]bool
 	tree *Tree
 }
@@ -79,11 +81,10 @@ func (w *walker) reference(dir, file, ref string) error {
 	if looksRemote(ref) {
 		return fmt.Errorf("%s references %q: %w", file, ref, errdef.ErrRemoteReference)
 	}
-	path := ref
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, filepath.FromSlash(ref))
+	path, err := w.resolve(dir, ref)
+	if err != nil {
+		return fmt.Errorf("%s references %q: %w", file, ref, err)
 	}
-	path = filepath.Clean(path)
 	if !w.fsys.Exists(path) {
 		return fmt.Errorf("%s references %q: %w", file, ref, errdef.ErrNotFound)
 	}
@@ -92,6 +93,23 @@ func (w *walker) reference(dir, file, ref string) error {
 	}
 	w.tree.Paths = append(w.tree.Paths, path)
 	return nil
+}
+
+// resolve joins ref to dir, refusing absolute references and any that climb above the root
+// (checked on the relative form, since joining to "/" would silently clamp "..").
+func (w *walker) resolve(dir, ref string) (string, error) {
+	if filepath.IsAbs(ref) {
+		return "", fmt.Errorf("%w %s (absolute path)", errdef.ErrOutsideRoot, w.root)
+	}
+	relDir, err := filepath.Rel(w.root, dir)
+	if err != nil {
+		return "", err
+	}
+	rel := filepath.Join(relDir, filepath.FromSlash(ref))
+	if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%w %s", errdef.ErrOutsideRoot, w.root)
+	}
+	return filepath.Join(w.root, rel), nil
 }
 
 func readKustomization(fsys filesys.FileSystem, file string) (*types.Kustomization, error) {
