@@ -27,7 +27,10 @@ const (
 
 // Media types and annotation keys of cosign's formats.
 const (
-	BundleMediaType         = "application/vnd.dev.sigstore.bundle.v0.3+json"
+	BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+	// SignatureArtifactType marks cosign's legacy signatures stored as OCI 1.1 referrers
+	// (`cosign sign --registry-referrers-mode=oci-1-1`); read, never written.
+	SignatureArtifactType   = "application/vnd.dev.cosign.artifact.sig.v1+json"
 	SimpleSigningMediaType  = "application/vnd.dev.cosign.simplesigning.v1+json"
 	SignatureAnnotation     = "dev.cosignproject.cosign/signature"
 	CertificateAnnotation   = "dev.sigstore.cosign/certificate"

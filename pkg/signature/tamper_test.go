@@ -325,6 +325,43 @@ func copyArtifact(t *testing.T, src, dst *remote.Repository, d ocispec.Descripto
 	}
 }
 
+// TestBogusLegacyFlood plants a .sig manifest of 1,000 bogus layers.
+func TestBogusLegacyFlood(t *testing.T) {
+	ctx := context.Background()
+	kp := newKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.pub)
+	for _, kind := range testregistry.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			e := newTamperEnv(t, kind, kp)
+			p := []byte(`{"critical":{}}`)
+			layer := content.NewDescriptorFromBytes(signature.SimpleSigningMediaType, p)
+			if err := e.repo.Push(ctx, layer, bytes.NewReader(p)); err != nil {
+				t.Fatal(err)
+			}
+			layer.Annotations = map[string]string{signature.SignatureAnnotation: "AAAA"}
+			layers := make([]ocispec.Descriptor, 1000)
+			for i := range layers {
+				layers[i] = layer
+			}
+			cfg := ocispec.DescriptorEmptyJSON
+			if err := e.repo.Push(ctx, cfg, bytes.NewReader(cfg.Data)); err != nil {
+				t.Fatal(err)
+			}
+			m, _ := json.Marshal(ocispec.Manifest{Versioned: manifestVersion, MediaType: ocispec.MediaTypeImageManifest,
+				Config: ocispec.Descriptor{MediaType: cfg.MediaType, Digest: cfg.Digest, Size: cfg.Size}, Layers: layers})
+			putManifest(t, e.reg, "apps/web", signature.LegacyTag(e.a.Digest), ocispec.MediaTypeImageManifest, m)
+			repo := &countingRepo{Repository: fresh(t, e.repository)}
+			_, err := v.Verify(ctx, repo, e.repository, e.a.Digest.String())
+			if signature.ExitCode(err) != 12 {
+				t.Fatalf("Verify() = %v, want exit 12", err)
+			}
+			if n := repo.fetches.Load(); n > signature.MaxCandidates+2 {
+				t.Fatalf("%d fetches for 1,000 bogus layers, want at most %d", n, signature.MaxCandidates+2)
+			}
+		})
+	}
+}
+
 func alterBundlePayload(t *testing.T, b []byte, from, to string) []byte {
 	t.Helper()
 	var bm map[string]any

@@ -130,16 +130,9 @@ type candidate struct {
 
 // verifyAll checks up to maxCandidates signatures, bundles first, and returns every valid one.
 func (v *Verifier) verifyAll(ctx context.Context, store Store, subject ocispec.Descriptor) (*Result, error) {
-	cands, err := v.bundleCandidates(ctx, store, subject)
+	cands, err := v.candidates(ctx, store, subject)
 	if err != nil {
 		return nil, err
-	}
-	if len(cands) < v.maxCandidates {
-		legacy, err := v.legacyCandidates(ctx, store, subject, v.maxCandidates-len(cands))
-		if err != nil {
-			return nil, err
-		}
-		cands = append(cands, legacy...)
 	}
 	if len(cands) == 0 {
 		return nil, ErrNoSignature
@@ -163,6 +156,33 @@ func (v *Verifier) verifyAll(ctx context.Context, store Store, subject ocispec.D
 		return nil, fmt.Errorf("%w: %d signature(s) examined with %s: %w", ErrNoValidSignature, len(cands), v.describe(), errors.Join(firstN(errs, 3)...))
 	}
 	return res, nil
+}
+
+// candidates gathers at most maxCandidates signatures: bundles first, then legacy layers.
+func (v *Verifier) candidates(ctx context.Context, store Store, subject ocispec.Descriptor) ([]candidate, error) {
+	bundles, sigRefs, err := listReferrers(ctx, store, subject)
+	if err != nil {
+		return nil, err
+	}
+	if len(bundles) >= v.maxCandidates {
+		return v.bundleCandidates(store, subject, bundles[:v.maxCandidates]), nil
+	}
+	cands := v.bundleCandidates(store, subject, bundles)
+	manifests, err := legacyManifests(ctx, store, subject, sigRefs)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range manifests {
+		if len(cands) >= v.maxCandidates || i >= v.maxCandidates { // empty manifests count too
+			break
+		}
+		legacy, err := v.legacyCandidates(ctx, store, subject, m, v.maxCandidates-len(cands))
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, legacy...)
+	}
+	return cands, nil
 }
 
 func firstN(errs []error, n int) []error {

@@ -17,36 +17,38 @@ import (
 	"oras.land/oras-go/v2/registry"
 )
 
-// bundleCandidates lists the subject's Sigstore bundle referrers (referrers API, the referrers
-// tag schema, or a store's predecessors), keeping at most maxCandidates. Referrers are listed
-// unfiltered because some registries (go-containerregistry's among them) report the config media
-// type as artifactType, which for cosign's bundles is the empty descriptor's; those stay
-// candidates after the ones that declare the bundle type.
-func (v *Verifier) bundleCandidates(ctx context.Context, store Store, subject ocispec.Descriptor) ([]candidate, error) {
+// listReferrers lists the subject's referrers (referrers API, the referrers tag schema, or a
+// store's predecessors) and sorts out Sigstore bundles and cosign OCI 1.1 signature manifests.
+// Referrers are listed unfiltered because some registries (go-containerregistry's among them)
+// report the config media type as artifactType, which for cosign's bundles is the empty
+// descriptor's; those stay bundle candidates after the ones that declare the bundle type.
+func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor) (bundles, sigs []ocispec.Descriptor, err error) {
 	refs, err := registry.Referrers(ctx, store, subject, "")
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
-		return nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
+		return nil, nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
 	}
-	var declared, undeclared []ocispec.Descriptor
+	var undeclared []ocispec.Descriptor
 	for _, r := range refs {
 		switch r.ArtifactType {
 		case BundleMediaType:
-			declared = append(declared, r)
+			bundles = append(bundles, r)
 		case "", ocispec.MediaTypeEmptyJSON:
 			undeclared = append(undeclared, r)
+		case SignatureArtifactType:
+			sigs = append(sigs, r)
 		}
 	}
-	refs = append(declared, undeclared...)
-	if len(refs) > v.maxCandidates {
-		refs = refs[:v.maxCandidates]
-	}
+	return append(bundles, undeclared...), sigs, nil
+}
+
+func (v *Verifier) bundleCandidates(store Store, subject ocispec.Descriptor, refs []ocispec.Descriptor) []candidate {
 	cands := make([]candidate, len(refs))
 	for i, ref := range refs {
 		cands[i] = candidate{FormatBundle, func(ctx context.Context) (*SignatureInfo, error) {
 			return v.checkBundle(ctx, store, subject, ref)
 		}}
 	}
-	return cands, nil
+	return cands
 }
 
 func (v *Verifier) checkBundle(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (*SignatureInfo, error) {

@@ -20,30 +20,37 @@ import (
 	"oras.land/oras-go/v2/errdef"
 )
 
-// legacyCandidates reads the "sha256-<hex>.sig" manifest and returns up to limit of its
-// simple-signing layers.
-func (v *Verifier) legacyCandidates(ctx context.Context, store Store, subject ocispec.Descriptor, limit int) ([]candidate, error) {
+// legacyManifests returns the manifests that may hold simple-signing layers: the
+// "sha256-<hex>.sig" tag, then referrers of cosign's OCI 1.1 signature artifact type (written by
+// `cosign sign --registry-referrers-mode=oci-1-1`).
+func legacyManifests(ctx context.Context, store Store, subject ocispec.Descriptor, sigRefs []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	tag := LegacyTag(subject.Digest)
 	desc, err := store.Resolve(ctx, tag)
 	if errors.Is(err, errdef.ErrNotFound) {
-		return nil, nil
+		return sigRefs, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", tag, err)
 	}
+	return append([]ocispec.Descriptor{desc}, sigRefs...), nil
+}
+
+// legacyCandidates returns up to limit simple-signing layers of one signature manifest.
+func (v *Verifier) legacyCandidates(ctx context.Context, store Store, subject, desc ocispec.Descriptor, limit int) ([]candidate, error) {
+	fail := func(err error) []candidate { // a manifest that cannot be read as one holds no signature
+		return []candidate{{FormatLegacy, func(context.Context) (*SignatureInfo, error) { return nil, err }}}
+	}
 	mb, err := fetchLimited(ctx, store, desc, MaxManifestSize)
 	var inv *invalidError
-	if errors.As(err, &inv) { // an oversized or lying .sig manifest holds no usable signature
-		return []candidate{{FormatLegacy, func(context.Context) (*SignatureInfo, error) { return nil, err }}}, nil
+	if errors.As(err, &inv) {
+		return fail(err), nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	var m ocispec.Manifest
 	if err := json.Unmarshal(mb, &m); err != nil {
-		return []candidate{{FormatLegacy, func(context.Context) (*SignatureInfo, error) {
-			return nil, invalid("decoding %s: %w", tag, err)
-		}}}, nil
+		return fail(invalid("decoding signature manifest %s: %w", desc.Digest, err)), nil
 	}
 	var cands []candidate
 	for _, l := range m.Layers {
