@@ -36,6 +36,9 @@ type Options struct {
 	InsecureSkipTLSVerify bool
 	// Username and Password, when set, take precedence over the docker credential store.
 	Username, Password string
+	// CredentialHost binds Username and Password to one registry host[:port]; other hosts use the
+	// docker credential store. Empty binds them to whichever host is opened (one registry per command).
+	CredentialHost string
 	// DockerConfig is a docker config.json path; empty means $DOCKER_CONFIG or ~/.docker/config.json.
 	DockerConfig string
 	// RequestTimeout bounds one HTTP request including its retries' individual attempts.
@@ -80,8 +83,9 @@ func (o Options) Remote(name string) (*remote.Repository, error) {
 }
 
 // AuthClient builds the HTTP client for host: TLS settings, retries with backoff, and credentials.
-// Explicit credentials are bound to host alone; net/http drops the Authorization header on a redirect
-// to another host, so a registry redirecting blobs to storage never receives them either.
+// Explicit credentials are bound to host alone, and oras-go's auth.Client drops the Authorization header
+// once a redirect leaves the first request's scheme, host and port (net/http alone compares host names
+// only), so storage behind a blob redirect never receives them (TestRedirectDropsCredentials).
 func (o Options) AuthClient(host string) (*auth.Client, error) {
 	transport, err := o.transport()
 	if err != nil {
@@ -137,7 +141,7 @@ func (o Options) transport() (http.RoundTripper, error) {
 }
 
 func (o Options) credentialFunc(host string) (auth.CredentialFunc, error) {
-	if o.Username != "" || o.Password != "" {
+	if (o.Username != "" || o.Password != "") && (o.CredentialHost == "" || o.CredentialHost == host) {
 		return auth.StaticCredential(host, auth.Credential{Username: o.Username, Password: o.Password}), nil
 	}
 	opts := credentials.StoreOptions{DetectDefaultNativeStore: true}

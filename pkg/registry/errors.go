@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -48,6 +50,14 @@ func Classify(err error, what string) error {
 		case http.StatusNotFound:
 			return fmt.Errorf("%w: %s: %v", ErrNotFound, what, err)
 		}
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+			return fmt.Errorf("%s: %w (the registry kept failing after retries: try again later or raise --retries)", what, err)
+		}
+	}
+	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
+		// a 401 with a basic challenge and no credentials for the host: oras-go does not retry it
+		return fmt.Errorf("%w: %s: %v (log in with `docker login`, `oras login` or --username/--password-stdin)",
+			ErrUnauthorized, what, err)
 	}
 	if errors.Is(err, errdef.ErrNotFound) {
 		return fmt.Errorf("%w: %s (check the tag with `kubectl gitless list`)", ErrNotFound, what)
@@ -61,7 +71,7 @@ func Classify(err error, what string) error {
 		return fmt.Errorf("%w: %s: %v (check the address, --plain-http for an HTTP registry, or the network)",
 			ErrUnreachable, what, err)
 	}
-	if isTLSError(err) {
+	if isTLSError(err) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return fmt.Errorf("%w: %s: %v (use --ca-file for a private CA, --plain-http for an HTTP registry)",
 			ErrUnreachable, what, err)
 	}

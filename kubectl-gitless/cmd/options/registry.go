@@ -81,6 +81,8 @@ func (o *Registry) Open(s string) (registry.Reference, registry.Repository, erro
 	if err != nil {
 		return ref, nil, err
 	}
-	repo, err := o.Options().Open(ref)
+	opts := o.Options()
+	opts.CredentialHost = ref.Registry
+	repo, err := opts.Open(ref)
 	return ref, repo, err
 }
