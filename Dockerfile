@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# The gitless sidecar image for argocd-repo-server: a static argocd-cmp on distroless.
+# Argo CD's own argocd-cmp-server is not in this image: the sidecar's entrypoint is
+# /var/run/argocd/argocd-cmp-server, copied into the shared `var-files` volume by Argo CD's init container.
+#
+#   docker build --build-arg VERSION=v0.1.0 -t ghcr.io/gitless-dev/argocd-cmp:v0.1.0 .
+
+FROM golang:1.26 AS build
+ARG VERSION=dev
+WORKDIR /src
+# Module downloads are cached as their own layer.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath \
+      -ldflags "-s -w -X main.version=${VERSION}" \
+      -o /out/argocd-cmp ./argocd-cmp
+
+FROM gcr.io/distroless/static:nonroot
+COPY --from=build /out/argocd-cmp /usr/local/bin/argocd-cmp
+# Argo CD requires the sidecar to run as user 999 (the argocd user that owns the shared volumes).
+USER 999
+ENTRYPOINT ["/usr/local/bin/argocd-cmp"]
