@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	specs "github.com/opencontainers/image-spec/specs-go"
@@ -218,5 +220,40 @@ func TestExitCode(t *testing.T) {
 		if got := signature.ExitCode(tt.err); got != tt.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 		}
+	}
+}
+
+// A registry that fails is a transport error (exit 1), never "no signature" or "invalid".
+func TestTransportFailureIsNotAVerdict(t *testing.T) {
+	ctx := context.Background()
+	kp := newKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.pub)
+	for _, kind := range testregistry.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			var failing atomic.Bool
+			reg := testregistry.New(t, kind, testregistry.WithMiddleware(func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if failing.Load() && (strings.Contains(r.URL.Path, "/referrers/") || strings.Contains(r.URL.Path, "/manifests/sha256-")) {
+						http.Error(w, "denied", http.StatusForbidden) // not retried, unlike 5xx
+						return
+					}
+					h.ServeHTTP(w, r)
+				})
+			}))
+			repo, repository := newRepo(t, reg, "app")
+			desc := pushArtifact(t, repo, "1.0", "x")
+			if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+				t.Fatal(err)
+			}
+			failing.Store(true)
+			_, err := v.Verify(ctx, fresh(t, repository), repository, "1.0")
+			if err == nil || signature.ExitCode(err) != 1 {
+				t.Fatalf("Verify() through a failing registry = %v (exit %d), want a transport error (exit 1)", err, signature.ExitCode(err))
+			}
+			reg.Close()
+			if _, err := v.Verify(ctx, fresh(t, repository), repository, "1.0"); signature.ExitCode(err) != 1 {
+				t.Fatalf("Verify() against a closed registry = %v, want exit 1", err)
+			}
+		})
 	}
 }
