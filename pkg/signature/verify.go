@@ -100,7 +100,7 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 		return &Result{Repository: repository, Digest: subject.Digest, Tag: tag, Insecure: true}, nil
 	}
 	res, cached := v.cache.get(subject.Digest, v.policyHash)
-	if !cached || (tag != "" && !slices.Contains(res.boundTags(repository), tag)) {
+	if !cached || !v.tagAccepted(res, repository, tag) { // a re-signed tag may be newer than the cache
 		var err error
 		if res, err = v.verifyAll(ctx, store, subject); err != nil {
 			return nil, fmt.Errorf("verifying %s@%s: %w", repository, subject.Digest, err)
@@ -108,18 +108,25 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 		v.cache.put(subject.Digest, v.policyHash, res)
 		cached = false
 	}
+	if !v.tagAccepted(res, repository, tag) {
+		return nil, fmt.Errorf("verifying %s:%s (%s): %w (tags signed for this repository: %v); verify by digest or sign the tag",
+			repository, tag, subject.Digest, ErrTagNotBound, res.boundTags(repository))
+	}
 	out := *res
+	out.Signatures = slices.Clone(res.Signatures) // the cached result stays untouched
 	out.Repository, out.Tag, out.Cached = repository, tag, cached
+	out.TagBound = tag != "" && slices.Contains(res.boundTags(repository), tag)
+	return &out, nil
+}
+
+// tagAccepted reports whether res vouches for tag: no tag (verification by digest), a signature
+// binding it, or WithAllowUnboundTag and no binding at all.
+func (v *Verifier) tagAccepted(res *Result, repository, tag string) bool {
 	if tag == "" {
-		return &out, nil
+		return true
 	}
 	bound := res.boundTags(repository)
-	out.TagBound = slices.Contains(bound, tag)
-	if !out.TagBound && !(v.allowUnboundTag && len(bound) == 0) {
-		return nil, fmt.Errorf("verifying %s:%s (%s): %w (signed tags: %v); verify by digest or re-sign with the tag",
-			repository, tag, subject.Digest, ErrTagNotBound, bound)
-	}
-	return &out, nil
+	return slices.Contains(bound, tag) || (v.allowUnboundTag && len(bound) == 0)
 }
 
 // candidate is one signature to check; check returns its description or why it is invalid.
