@@ -75,6 +75,14 @@ type MaterializeOptions struct {
 	Limits   archive.Limits
 	TempDir  string
 	Progress Progress
+	// Cache, when set, is read first and keeps every blob fetched (the sidecar's digest cache).
+	Cache BlobCache
+}
+
+// BlobCache keeps blobs by digest across runs; it must check content on read and on store.
+type BlobCache interface {
+	content.Fetcher
+	Store(desc ocispec.Descriptor, path string) error
 }
 
 // Materialize fetches the content of r from sources (in order, each checked by size and digest before a
@@ -86,11 +94,19 @@ func Materialize(ctx context.Context, sources []Source, r *Resolved, dir string,
 	if r.Content.Format == FormatOrasFile {
 		return materializeFiles(ctx, sources, r.Content.Files, dir, opts)
 	}
+	if opts.Cache != nil {
+		sources = append([]Source{{Name: "cache", Fetcher: opts.Cache}}, sources...)
+	}
 	blobPath, err := FetchBlob(ctx, sources, r.Content.Layer, opts.TempDir, opts.Limits.MaxCompressedSize, opts.Progress)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(blobPath)
+	if opts.Cache != nil {
+		if err := opts.Cache.Store(r.Content.Layer, blobPath); err != nil {
+			return fmt.Errorf("caching layer: %w", err)
+		}
+	}
 	f, err := os.Open(blobPath)
 	if err != nil {
 		return fmt.Errorf("opening fetched blob: %w", err)

@@ -1,0 +1,87 @@
+package cmp
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/gitless-dev/gitless/pkg/cache"
+	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/registry"
+)
+
+// sources opens the configured mirrors of ref's registry (in order) and the registry itself.
+func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
+	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
+		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
+	}}
+	if ref.IsLayout() {
+		repo, err := p.Registry.Open(ref)
+		if err != nil {
+			return nil, err
+		}
+		s.endpoints = []endpoint{{name: ref.Name(), repo: repo, upstream: true}}
+		return s, nil
+	}
+	reg := p.Config.RegistryFor(ref.Registry)
+	if reg != nil {
+		for _, m := range reg.Mirrors {
+			e, err := p.open(m, ref.Repository, false)
+			if err != nil {
+				return nil, err
+			}
+			s.endpoints = append(s.endpoints, e)
+		}
+	}
+	up := config.Endpoint{Host: ref.Registry}
+	if reg != nil {
+		up = reg.Endpoint
+	}
+	e, err := p.open(up, ref.Repository, true)
+	if err != nil {
+		return nil, err
+	}
+	s.endpoints = append(s.endpoints, e)
+	return s, nil
+}
+
+func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (endpoint, error) {
+	o := p.Registry
+	o.PlainHTTP = ep.PlainHTTP
+	o.CAFile = ep.CAFile
+	o.InsecureSkipTLSVerify = ep.InsecureSkipTLSVerify
+	if ep.CredentialsFile != "" {
+		o.DockerConfig = ep.CredentialsFile
+	}
+	if d := p.Config.Limits.RequestTimeout.Duration; d > 0 {
+		o.RequestTimeout = d
+	}
+	repo, err := o.Remote(ep.Host + "/" + repository)
+	if err != nil {
+		return endpoint{}, fmt.Errorf("configuring %s: %w", ep.Host, err)
+	}
+	return endpoint{name: ep.Host, repo: repo, upstream: upstream}, nil
+}
+
+// cachedFetcher reads small objects (manifests) from the cache first and keeps what it fetched.
+type cachedFetcher struct {
+	cache *cache.Cache
+	next  *sources
+}
+
+func (f *cachedFetcher) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if rc, err := f.cache.Fetch(ctx, desc); err == nil {
+		return rc, nil
+	}
+	rc, err := f.next.Fetch(ctx, desc) // small objects come back read whole and checked
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if err := f.cache.StoreReader(desc, rc); err != nil {
+		return nil, err
+	}
+	return f.cache.Fetch(ctx, desc)
+}

@@ -1,0 +1,156 @@
+// Package cmp is the Argo CD config-management-plugin pipeline that argocd-cmp runs during a sync:
+// environment → resolve (tag to digest, once) → verify (trust policy) → fetch by digest (cache, zone
+// mirrors, then the registry; size and digest checked) → extract → render. Manifests are written only
+// when every step succeeded.
+package cmp
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Env is what Argo CD tells the plugin about the Application being generated.
+// Reference: https://argo-cd.readthedocs.io/en/stable/operator-manual/config-management-plugins/
+type Env struct {
+	AppName, AppNamespace string
+	// RepoURL and Revision name an Argo CD OCI source (oci://host/repo, sha256:...).
+	RepoURL, Revision string
+	KubeVersion       string
+	APIVersions       []string
+	Params            Params
+}
+
+// Params are the plugin parameters (ARGOCD_APP_PARAMETERS) and plugin env (ARGOCD_ENV_GITLESS_*).
+type Params struct {
+	Ref         string   `json:"ref,omitempty"`
+	Values      string   `json:"values,omitempty"`
+	ValueFiles  []string `json:"valueFiles,omitempty"`
+	Set         []string `json:"set,omitempty"`
+	ReleaseName string   `json:"releaseName,omitempty"`
+	Namespace   string   `json:"namespace,omitempty"`
+	Images      []string `json:"images,omitempty"`
+	NamePrefix  string   `json:"namePrefix,omitempty"`
+	NameSuffix  string   `json:"nameSuffix,omitempty"`
+}
+
+// parameter is one element of ARGOCD_APP_PARAMETERS.
+type parameter struct {
+	Name   string            `json:"name"`
+	String *string           `json:"string,omitempty"`
+	Array  []string          `json:"array,omitempty"`
+	Map    map[string]string `json:"map,omitempty"`
+}
+
+// EnvFromOS reads the Argo CD environment through getenv (os.Getenv in the binary).
+func EnvFromOS(getenv func(string) string) (Env, error) {
+	e := Env{
+		AppName: getenv("ARGOCD_APP_NAME"), AppNamespace: getenv("ARGOCD_APP_NAMESPACE"),
+		RepoURL: getenv("ARGOCD_APP_SOURCE_REPO_URL"), Revision: getenv("ARGOCD_APP_REVISION"),
+		KubeVersion: getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),
+	}
+	if raw := getenv("ARGOCD_APP_PARAMETERS"); raw != "" {
+		if err := e.Params.parse(raw); err != nil {
+			return e, err
+		}
+	}
+	// plugin.env entries arrive as ARGOCD_ENV_<NAME>; they fill what the parameters left empty.
+	fill(&e.Params.Ref, getenv("ARGOCD_ENV_GITLESS_REF"))
+	fill(&e.Params.Values, getenv("ARGOCD_ENV_GITLESS_VALUES"))
+	fill(&e.Params.ReleaseName, getenv("ARGOCD_ENV_GITLESS_RELEASE_NAME"))
+	fill(&e.Params.Namespace, getenv("ARGOCD_ENV_GITLESS_NAMESPACE"))
+	if len(e.Params.ValueFiles) == 0 {
+		e.Params.ValueFiles = splitList(getenv("ARGOCD_ENV_GITLESS_VALUE_FILES"))
+	}
+	if len(e.Params.Images) == 0 {
+		e.Params.Images = splitList(getenv("ARGOCD_ENV_GITLESS_IMAGES"))
+	}
+	return e, nil
+}
+
+func (p *Params) parse(raw string) error {
+	var params []parameter
+	if err := json.Unmarshal([]byte(raw), &params); err != nil {
+		return fmt.Errorf("reading ARGOCD_APP_PARAMETERS: %w", err)
+	}
+	for _, prm := range params {
+		str := ""
+		if prm.String != nil {
+			str = *prm.String
+		}
+		switch prm.Name {
+		case "ref":
+			p.Ref = str
+		case "values":
+			p.Values = str
+		case "valueFiles":
+			p.ValueFiles = listParam(prm, str)
+		case "set":
+			p.Set = append(listParam(prm, str), mapParam(prm.Map)...)
+		case "releaseName":
+			p.ReleaseName = str
+		case "namespace":
+			p.Namespace = str
+		case "images":
+			p.Images = listParam(prm, str)
+		case "namePrefix":
+			p.NamePrefix = str
+		case "nameSuffix":
+			p.NameSuffix = str
+		default:
+			return fmt.Errorf("unknown parameter %q (known: ref, values, valueFiles, set, releaseName, namespace, images, namePrefix, nameSuffix)", prm.Name)
+		}
+	}
+	return nil
+}
+
+func listParam(p parameter, str string) []string {
+	if len(p.Array) > 0 {
+		return p.Array
+	}
+	return splitList(str)
+}
+
+func mapParam(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// ArtifactRef names the artifact to render: the ref parameter or plugin env first, else the Argo CD
+// OCI source (repoURL oci://host/repo with the digest Argo CD resolved as the revision).
+func (e Env) ArtifactRef() (string, error) {
+	if e.Params.Ref != "" {
+		return e.Params.Ref, nil
+	}
+	if strings.HasPrefix(e.RepoURL, "oci://") {
+		repo := strings.TrimSuffix(strings.TrimPrefix(e.RepoURL, "oci://"), "/")
+		switch {
+		case strings.HasPrefix(e.Revision, "sha256:"):
+			return repo + "@" + e.Revision, nil
+		case e.Revision != "":
+			return repo + ":" + e.Revision, nil
+		}
+		return "", fmt.Errorf("the OCI source %s has no revision", e.RepoURL)
+	}
+	return "", fmt.Errorf("no artifact named: set the plugin parameter `ref` or env GITLESS_REF " +
+		"(registry/repo:tag or @sha256:...), or use an oci:// repoURL")
+}

@@ -1,0 +1,228 @@
+package cmp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/gitless-dev/gitless/pkg/archive"
+	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/cache"
+	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/render"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+// Pipeline renders verified artifacts. One Pipeline serves one generate call; it holds no state
+// between calls besides the on-disk Cache.
+type Pipeline struct {
+	Config *config.Config
+	// Cache, when set, keeps blobs and verification results by digest; a pinned, cached digest then
+	// renders with no network at all.
+	Cache  *cache.Cache
+	Logger *slog.Logger
+	// TempDir holds downloads and the extracted tree; default os.TempDir().
+	TempDir string
+	// Registry are the defaults for endpoints the configuration does not list.
+	Registry registry.Options
+}
+
+// Generate writes the manifests of the artifact named by env to out, or nothing when any step fails.
+func (p *Pipeline) Generate(ctx context.Context, env Env, out io.Writer) error {
+	start := time.Now()
+	var buf bytes.Buffer
+	if err := p.generate(ctx, env, &buf); err != nil {
+		return err
+	}
+	p.log().Info("rendered", "bytes", buf.Len(), "took", time.Since(start).Round(time.Millisecond).String())
+	_, err := out.Write(buf.Bytes())
+	return err
+}
+
+func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
+	refStr, err := env.ArtifactRef()
+	if err != nil {
+		return err
+	}
+	ref, err := registry.ParseReference(refStr)
+	if err != nil {
+		return err
+	}
+	src, err := p.sources(ref)
+	if err != nil {
+		return err
+	}
+	desc, err := p.resolve(ctx, src, ref)
+	if err != nil {
+		return err
+	}
+	log := p.log().With("ref", ref.String(), "digest", desc.Digest.String())
+	if err := p.verify(ctx, src, ref, desc, log); err != nil {
+		return err
+	}
+	resolved, err := p.describe(ctx, src, ref, desc)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(p.TempDir, "gitless-render-*")
+	if err != nil {
+		return fmt.Errorf("creating work directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	tree := filepath.Join(dir, "tree")
+	if err := artifact.Materialize(ctx, src.blobSources(), resolved, tree, p.materializeOptions(dir)); err != nil {
+		return err
+	}
+	log.Info("fetched", "format", resolved.Content.Format, "kind", resolved.Content.Kind, "path", resolved.Content.RenderPath)
+	return render.Render(ctx, tree, renderOptions(env, resolved.Content), out)
+}
+
+// resolve turns a tag into a digest once; every later step uses the digest. The upstream registry
+// answers tags; a mirror's answer is used only when the upstream cannot be reached and the registry's
+// mirrorTagFreshness allows it.
+func (p *Pipeline) resolve(ctx context.Context, src *sources, ref registry.Reference) (ocispec.Descriptor, error) {
+	if ref.Digest != "" {
+		return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: ref.Digest, Size: -1}, nil
+	}
+	up := src.upstream()
+	d, err := artifact.ResolveDescriptor(ctx, up.repo, ref)
+	if err == nil || !errors.Is(err, registry.ErrUnreachable) || len(src.endpoints) == 1 {
+		return d, err
+	}
+	reg := p.Config.RegistryFor(ref.Registry)
+	if reg == nil || reg.MirrorTagFreshness.Duration <= 0 {
+		return d, fmt.Errorf("%w (pin the digest, or set mirrorTagFreshness for %s to accept a mirror's tag)", err, ref.Registry)
+	}
+	p.log().Warn("upstream unreachable, resolving the tag at a mirror", "ref", ref.String(), "error", err)
+	return artifact.ResolveDescriptor(ctx, src, ref)
+}
+
+// verify checks the signature for repo@digest under the matching policy (and, for a tag, the signed
+// tag binding). A result is cached by (digest, policy hash), never by tag.
+func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Reference, desc ocispec.Descriptor, log *slog.Logger) error {
+	policy, err := p.Config.PolicyFor(ref.Name())
+	if err != nil {
+		return err
+	}
+	v, err := signature.NewVerifier(policy, signature.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	if p.cachedVerification(desc, ref.Tag, v.PolicyHash()) {
+		log.Info("verified (cached)", "policy", policy.Match)
+		return nil
+	}
+	if desc.Size < 0 {
+		if desc, err = src.Resolve(ctx, desc.Digest.String()); err != nil {
+			return registry.Classify(err, "resolving "+ref.String())
+		}
+	}
+	res, err := v.VerifyDescriptor(ctx, src, ref.Name(), desc, ref.Tag)
+	if err != nil {
+		return fmt.Errorf("verifying %s: %w", ref, err)
+	}
+	log.Info("verified", "policy", policy.Match, "signatures", len(res.Signatures), "insecure", res.Insecure)
+	if p.Cache != nil && !res.Insecure {
+		b, _ := json.Marshal(res)
+		if err := p.Cache.MarkVerified(desc.Digest, v.PolicyHash(), b); err != nil {
+			log.Warn("caching verification", "error", err)
+		}
+	}
+	return nil
+}
+
+func (p *Pipeline) cachedVerification(desc ocispec.Descriptor, tag, policyHash string) bool {
+	if p.Cache == nil {
+		return false
+	}
+	b, ok := p.Cache.Verified(desc.Digest, policyHash)
+	if !ok {
+		return false
+	}
+	if tag == "" {
+		return true
+	}
+	var res signature.Result
+	if json.Unmarshal(b, &res) != nil {
+		return false
+	}
+	return slices.ContainsFunc(res.Signatures, func(s signature.SignatureInfo) bool { return s.BoundTag == tag })
+}
+
+// describe fetches the manifest by digest, from the cache when it has it.
+func (p *Pipeline) describe(ctx context.Context, src *sources, ref registry.Reference, desc ocispec.Descriptor) (*artifact.Resolved, error) {
+	var fetcher interface {
+		Fetch(context.Context, ocispec.Descriptor) (io.ReadCloser, error)
+	} = src
+	if desc.Size < 0 && p.Cache != nil {
+		if d, ok := p.Cache.Descriptor(desc.Digest); ok {
+			desc = d
+		}
+	}
+	if desc.Size < 0 {
+		d, err := src.Resolve(ctx, desc.Digest.String())
+		if err != nil {
+			return nil, registry.Classify(err, "resolving "+ref.String())
+		}
+		desc = d
+	}
+	if p.Cache != nil {
+		fetcher = &cachedFetcher{cache: p.Cache, next: src}
+	}
+	return artifact.Describe(ctx, fetcher, ref, desc)
+}
+
+func (p *Pipeline) materializeOptions(dir string) artifact.MaterializeOptions {
+	o := artifact.MaterializeOptions{Limits: limits(p.Config.Limits), TempDir: dir}
+	if p.Cache != nil {
+		o.Cache = p.Cache
+	}
+	return o
+}
+
+func limits(l config.Limits) archive.Limits {
+	return archive.Limits{MaxCompressedSize: l.MaxArtifactSize, MaxExtractedSize: l.MaxExtractedSize, MaxEntries: l.MaxFiles}
+}
+
+func renderOptions(env Env, c artifact.Content) render.Options {
+	return render.Options{
+		Kind:               render.Kind(c.Kind),
+		Path:               c.RenderPath,
+		ReleaseName:        orDefault(env.Params.ReleaseName, env.AppName),
+		Namespace:          orDefault(env.Params.Namespace, env.AppNamespace),
+		KubeVersion:        env.KubeVersion,
+		APIVersions:        env.APIVersions,
+		ValueFiles:         env.Params.ValueFiles,
+		ValuesYAML:         env.Params.Values,
+		Values:             env.Params.Set,
+		KustomizeNamespace: env.Params.Namespace,
+		NamePrefix:         env.Params.NamePrefix,
+		NameSuffix:         env.Params.NameSuffix,
+		Images:             env.Params.Images,
+	}
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
