@@ -101,6 +101,21 @@ func Sign(ctx context.Context, target oras.Target, signer *Signer, repository st
 	}
 }
 
+// SignReference resolves reference (a tag or a digest) in target and signs the manifest it
+// names, as Sign does; a tag reference is always bound (WithTag). It returns the signed subject
+// and the signature manifest.
+func SignReference(ctx context.Context, target oras.Target, signer *Signer, repository, reference string, opts ...SignOption) (subject, sig ocispec.Descriptor, err error) {
+	subject, err = target.Resolve(ctx, reference)
+	if err != nil {
+		return subject, sig, fmt.Errorf("resolving %s:%s: %w", repository, reference, err)
+	}
+	if _, err := digest.Parse(reference); err != nil {
+		opts = append(opts, WithTag(reference))
+	}
+	sig, err = Sign(ctx, target, signer, repository, subject, opts...)
+	return subject, sig, err
+}
+
 func checkTag(ctx context.Context, target content.Resolver, tag string, want digest.Digest) error {
 	got, err := target.Resolve(ctx, tag)
 	if err != nil {

@@ -112,6 +112,27 @@ func TestSignVerifyOCILayout(t *testing.T) {
 	}
 }
 
+func TestSignReferenceBindsTags(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.New(t, testregistry.Distribution)
+	repo, repository := newRepo(t, reg, "app")
+	kp := newKeyPair(t, t.TempDir(), "k")
+	desc := pushArtifact(t, repo, "3.0", "three")
+	for _, ref := range []string{"3.0", desc.Digest.String()} {
+		subject, _, err := signature.SignReference(ctx, repo, kp.signer, repository, ref, signature.WithFormat(signature.FormatLegacy))
+		if err != nil || subject.Digest != desc.Digest {
+			t.Fatalf("SignReference(%s) = %v, %v", ref, subject.Digest, err)
+		}
+	}
+	res, err := keyVerifier(t, nil, kp.pub).Verify(ctx, fresh(t, repository), repository, "3.0")
+	if err != nil || !res.TagBound || len(res.Signatures) != 2 || res.Signatures[0].BoundTag != "3.0" || res.Signatures[1].BoundTag != "" {
+		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+	if _, _, err := signature.SignReference(ctx, repo, kp.signer, repository, "nope"); err == nil {
+		t.Fatal("signing a missing tag must fail")
+	}
+}
+
 func TestSignRefusesWrongTag(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Referrers)
