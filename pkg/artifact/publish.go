@@ -105,6 +105,7 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 // publishPlan is everything decided before packing.
 type publishPlan struct {
 	kind, format     string
+	path             string // as given, made absolute
 	root, renderPath string
 	chart            *chartInfo
 	created          time.Time
@@ -120,7 +121,7 @@ func planPublish(ctx context.Context, path string, opts PublishOptions) (*publis
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	g := readGitInfo(ctx, dirOf(abs))
-	p := &publishPlan{kind: opts.Kind, format: opts.Format, root: abs, renderPath: "."}
+	p := &publishPlan{kind: opts.Kind, format: opts.Format, path: abs, root: abs, renderPath: "."}
 	if p.format == "" {
 		p.format = PublishImage
 	}
@@ -175,7 +176,9 @@ func (p *publishPlan) buildAnnotations(opts PublishOptions, g gitInfo) map[strin
 		AnnotationKind:            p.kind,
 		AnnotationRenderPath:      p.renderPath,
 	}
-	title := orDefault(opts.Title, filepath.Base(p.root))
+	// The published path's name, not the pack root's: an overlay's pack root may be the checkout
+	// itself, whose directory name differs between machines and would change the digest.
+	title := orDefault(opts.Title, filepath.Base(p.path))
 	if p.chart != nil {
 		maps.Copy(a, p.chart.annotations())
 		title = orDefault(opts.Title, p.chart.Name)
