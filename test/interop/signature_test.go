@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,10 +62,15 @@ type cosignCLI struct {
 // run executes cosign offline: a private HOME and TUF_ROOT, no Sigstore endpoints reachable.
 func (c *cosignCLI) run(t *testing.T, password string, args ...string) (string, error) {
 	t.Helper()
+	return c.runEnv(t, password, nil, args...)
+}
+
+func (c *cosignCLI) runEnv(t *testing.T, password string, env []string, args ...string) (string, error) {
+	t.Helper()
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = c.home
-	cmd.Env = append(os.Environ(), "HOME="+c.home, "TUF_ROOT="+filepath.Join(c.home, "tuf"),
-		"COSIGN_PASSWORD="+password, "COSIGN_EXPERIMENTAL=0", "SIGSTORE_NO_CACHE=1")
+	cmd.Env = append(os.Environ(), "HOME="+c.home, "TUF_ROOT="+filepath.Join(c.home, "tuf"), "COSIGN_PASSWORD="+password)
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -179,12 +185,16 @@ func TestSignatureInterop(t *testing.T) {
 						// cosign checks the signed tag binding like any annotation.
 						args = append(args, "-a", signature.TagAnnotation+"=1.4.0")
 					}
-					out, err := c.run(t, "", append(args, repository+"@"+desc.Digest.String())...)
+					ref := repository + "@" + desc.Digest.String()
+					out, err := c.run(t, "", append(args, ref)...)
 					if err != nil {
 						t.Fatalf("cosign verify: %v\n%s", err, out)
 					}
-					if format == signature.FormatBundle && !strings.Contains(out, `\"dev.gitless.tag\":\"1.4.0\"`) && !strings.Contains(out, "dev.gitless.tag") {
-						t.Logf("cosign output does not show the binding:\n%s", out)
+					if format == signature.FormatLegacy { // cosign sees the binding: another tag fails
+						wrong := append(slices.Clone(args[:len(args)-2]), "-a", signature.TagAnnotation+"=2.0", ref)
+						if out, err := c.run(t, "", wrong...); err == nil {
+							t.Fatalf("cosign verify -a %s=2.0 accepted a signature binding 1.4.0:\n%s", signature.TagAnnotation, out)
+						}
 					}
 					t.Logf("PASS cosign verify accepted gitless %s signature", format)
 				})
@@ -229,5 +239,37 @@ func TestSignatureInterop(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestSignatureInteropCosignOCI11 covers `cosign sign --registry-referrers-mode=oci-1-1` (cosign's
+// experimental legacy signature stored as an OCI 1.1 referrer instead of the .sig tag).
+func TestSignatureInteropCosignOCI11(t *testing.T) {
+	c := &cosignCLI{bin: cosignBin(t), home: t.TempDir()}
+	ctx := context.Background()
+	k := libraryKeys(t, t.TempDir())
+	for _, kind := range testregistry.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			reg := testregistry.New(t, kind)
+			repository := reg.Host + "/apps/web"
+			desc := pushArtifact(t, newRepo(t, repository), "1.4.0", "oci11")
+			args := flags("sign --key", k.priv, "--tlog-upload=false -y --registry-referrers-mode=oci-1-1", registryFlags)
+			args = append(args, "-a", signature.TagAnnotation+"=1.4.0", repository+"@"+desc.Digest.String())
+			if out, err := c.runEnv(t, k.password, []string{"COSIGN_EXPERIMENTAL=1"}, args...); err != nil {
+				t.Fatalf("cosign sign: %v\n%s", err, out)
+			}
+			if _, err := newRepo(t, repository).Resolve(ctx, signature.LegacyTag(desc.Digest)); err == nil {
+				t.Fatal("cosign wrote the .sig tag; this case is about the referrer form")
+			}
+			v, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{k.pub}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := v.Verify(ctx, newRepo(t, repository), repository, "1.4.0")
+			if err != nil || !res.TagBound || res.Signatures[0].Format != signature.FormatLegacy {
+				t.Fatalf("Verify = %+v, %v", res, err)
+			}
+			t.Logf("PASS gitless verified cosign oci-1-1 legacy signature: %+v", res.Signatures[0])
+		})
 	}
 }
