@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func wantErr(t *testing.T, err error, target error, mentions ...string) {
 	if err == nil {
 		t.Fatalf("want error %v, got nil", target)
 	}
-	if target != nil && !errorsIs(err, target) {
+	if target != nil && !errors.Is(err, target) {
 		t.Fatalf("want error %v, got %v", target, err)
 	}
 	for _, m := range mentions {

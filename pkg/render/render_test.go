@@ -3,7 +3,6 @@ package render_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -12,8 +11,6 @@ import (
 	"github.com/gitless-dev/gitless/pkg/render"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 )
-
-var errorsIs = errors.Is
 
 func TestDetect(t *testing.T) {
 	tests := []struct {

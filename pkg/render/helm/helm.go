@@ -46,17 +46,17 @@ type Options struct {
 
 // Objects renders the chart in dir; root bounds value files and symlinks.
 func Objects(ctx context.Context, root, dir string, opts Options) ([]*unstructured.Unstructured, error) {
-	stream, err := Manifests(ctx, root, dir, opts)
+	stream, err := manifests(ctx, root, dir, opts)
 	if err != nil {
 		return nil, err
 	}
 	return manifest.Decode(strings.NewReader(stream), "helm chart "+dir)
 }
 
-// Manifests renders the chart in dir to the stream `helm template` prints: CRDs (unless
+// manifests renders the chart in dir to the stream `helm template` prints: CRDs (unless
 // SkipCRDs), the manifests in Helm's install order, then the hooks (test hooks included, as
 // `helm template` does without --skip-tests). NOTES.txt is left out.
-func Manifests(ctx context.Context, root, dir string, opts Options) (string, error) {
+func manifests(ctx context.Context, root, dir string, opts Options) (string, error) {
 	ch, err := loadChart(root, dir)
 	if err != nil {
 		return "", err
