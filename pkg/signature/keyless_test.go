@@ -26,7 +26,11 @@ import (
 )
 
 // oidIssuerV2 is Fulcio's OIDC issuer extension (1.3.6.1.4.1.57264.1.8), a DER UTF8String.
-var oidIssuerV2 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
+// oidIssuerV1 is its deprecated raw-string predecessor, which Fulcio still writes.
+var (
+	oidIssuerV2 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
+	oidIssuerV1 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
+)
 
 type testCA struct {
 	cert *x509.Certificate
@@ -59,7 +63,7 @@ func (ca *testCA) issue(t *testing.T, email, issuer string) *signature.Signer {
 		SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
 		EmailAddresses: []string{email}, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-		ExtraExtensions: []pkix.Extension{{Id: oidIssuerV2, Value: iss}},
+		ExtraExtensions: []pkix.Extension{{Id: oidIssuerV1, Value: []byte(issuer)}, {Id: oidIssuerV2, Value: iss}},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
