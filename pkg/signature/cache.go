@@ -6,6 +6,13 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
+// ResultCache stores successful verification results by (digest, policy hash), never by tag.
+// Implementations must be safe for concurrent use; the sidecar layers a disk cache behind one.
+type ResultCache interface {
+	Get(d digest.Digest, policyHash string) (*Result, bool)
+	Put(d digest.Digest, policyHash string, r *Result)
+}
+
 // Cache holds successful verification results in memory, keyed by (digest, policy hash) and
 // never by tag: a tag can move, a digest cannot. Failures are not cached, so a signature added
 // later is seen at once. A nil *Cache caches nothing.
@@ -36,7 +43,8 @@ func (c *Cache) Len() int {
 	return len(c.entries)
 }
 
-func (c *Cache) get(d digest.Digest, policy string) (*Result, bool) {
+// Get returns the cached result for d under policy.
+func (c *Cache) Get(d digest.Digest, policy string) (*Result, bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -46,7 +54,8 @@ func (c *Cache) get(d digest.Digest, policy string) (*Result, bool) {
 	return r, ok
 }
 
-func (c *Cache) put(d digest.Digest, policy string, r *Result) {
+// Put caches r for d under policy, evicting the oldest entry when full.
+func (c *Cache) Put(d digest.Digest, policy string, r *Result) {
 	if c == nil || c.max <= 0 {
 		return
 	}

@@ -278,3 +278,33 @@ func TestTransportFailureIsNotAVerdict(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyConcurrently(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.New(t, testregistry.Referrers)
+	repo, repository := newRepo(t, reg, "app")
+	kp := newKeyPair(t, t.TempDir(), "k")
+	desc := pushArtifact(t, repo, "1.0", "x")
+	if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+		t.Fatal(err)
+	}
+	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(signature.NewCache(4))}, kp.pub)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			res, err := v.Verify(ctx, fresh(t, repository), repository, "1.0")
+			if err == nil {
+				res.Signatures[0].BoundTag = "mutated by a caller" // must not leak into the cache
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err := v.Verify(ctx, repo, repository, "1.0"); err != nil || res.Signatures[0].BoundTag != "1.0" {
+		t.Fatalf("after concurrent use: %+v, %v", res, err)
+	}
+}

@@ -26,14 +26,14 @@ const (
 )
 
 // Verifier checks signatures against one trust policy: public keys, a keyless identity, or the
-// explicit insecure acceptance of unsigned artifacts.
+// explicit insecure acceptance of unsigned artifacts. It is safe for concurrent use.
 type Verifier struct {
 	keys            []*PublicKey
 	keyless         *keyless
 	insecure        bool
 	allowUnboundTag bool
 	maxCandidates   int
-	cache           *Cache
+	cache           ResultCache
 	logger          *slog.Logger
 	trusted         root.TrustedMaterial
 	policyHash      string
@@ -49,7 +49,7 @@ type keyless struct {
 type VerifierOption func(*Verifier)
 
 // WithCache shares a result cache between verifiers; entries are keyed by digest and policy hash.
-func WithCache(c *Cache) VerifierOption { return func(v *Verifier) { v.cache = c } }
+func WithCache(c ResultCache) VerifierOption { return func(v *Verifier) { v.cache = c } }
 
 // WithAllowUnboundTag accepts a tag reference whose valid signatures bind no tag at all (as
 // `cosign sign --new-bundle-format` makes them). A signature that binds other tags only is still

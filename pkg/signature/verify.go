@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -99,13 +100,19 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 			"repository", repository, "digest", subject.Digest, "tag", tag)
 		return &Result{Repository: repository, Digest: subject.Digest, Tag: tag, Insecure: true}, nil
 	}
-	res, cached := v.cache.get(subject.Digest, v.policyHash)
+	var res *Result
+	var cached bool
+	if v.cache != nil {
+		res, cached = v.cache.Get(subject.Digest, v.policyHash)
+	}
 	if !cached || !v.tagAccepted(res, repository, tag) { // a re-signed tag may be newer than the cache
 		var err error
 		if res, err = v.verifyAll(ctx, store, subject); err != nil {
 			return nil, fmt.Errorf("verifying %s@%s: %w", repository, subject.Digest, err)
 		}
-		v.cache.put(subject.Digest, v.policyHash, res)
+		if v.cache != nil {
+			v.cache.Put(subject.Digest, v.policyHash, res)
+		}
 		cached = false
 	}
 	if !v.tagAccepted(res, repository, tag) {
@@ -114,6 +121,9 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 	}
 	out := *res
 	out.Signatures = slices.Clone(res.Signatures) // the cached result stays untouched
+	for i := range out.Signatures {
+		out.Signatures[i].Annotations = maps.Clone(out.Signatures[i].Annotations)
+	}
 	out.Repository, out.Tag, out.Cached = repository, tag, cached
 	out.TagBound = tag != "" && slices.Contains(res.boundTags(repository), tag)
 	return &out, nil
