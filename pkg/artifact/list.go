@@ -84,6 +84,10 @@ func describeTag(ctx context.Context, repo registry.Repository, tag string, tags
 			row.Kind = l
 		}
 	}
+	if l, ok := legacyLabel(tag); ok && row.Kind == LabelUnknown {
+		// cosign's legacy attachments are image-shaped; their tag says what they are
+		row.Kind = l
+	}
 	row.Signed = tags[LegacyTag(desc, ".sig")] || hasBundle(ctx, repo, desc)
 	return row, nil
 }
@@ -107,4 +111,17 @@ func isAttachmentTag(t string) bool {
 		}
 	}
 	return false
+}
+
+// legacyLabel labels cosign's sha256-<hex>.sig/.att/.sbom tags.
+func legacyLabel(tag string) (string, bool) {
+	if !strings.HasPrefix(tag, "sha256-") {
+		return "", false
+	}
+	for suffix, label := range legacySuffixes {
+		if strings.HasSuffix(tag, suffix) {
+			return label, true
+		}
+	}
+	return "", false
 }

@@ -59,6 +59,9 @@ func TestList(t *testing.T) {
 			if sig == nil {
 				t.Fatalf("--all does not show the .sig tag: %+v", all)
 			}
+			if sig.Kind != artifact.LabelCosignSignature {
+				t.Errorf(".sig tag kind = %q", sig.Kind)
+			}
 			if len(all) <= len(rows) {
 				t.Errorf("--all shows %d rows, default %d", len(all), len(rows))
 			}
