@@ -33,9 +33,15 @@ func signBundle(ctx context.Context, target oras.Target, s *Signer, repository s
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	// The empty config is pushed by hand so its descriptor carries no inline data, as cosign's.
+	config, err := pushBlob(ctx, target, ocispec.MediaTypeEmptyJSON, ocispec.DescriptorEmptyJSON.Data)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
 	desc, err := oras.PackManifest(ctx, target, oras.PackManifestVersion1_1, BundleMediaType, oras.PackManifestOptions{
-		Subject: &subject,
-		Layers:  []ocispec.Descriptor{layer},
+		Subject:          &subject,
+		Layers:           []ocispec.Descriptor{layer},
+		ConfigDescriptor: &config,
 		ManifestAnnotations: map[string]string{
 			ocispec.AnnotationCreated: time.Now().UTC().Format(time.RFC3339),
 			BundleContentAnnotation:   "dsse-envelope",
