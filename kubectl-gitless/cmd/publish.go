@@ -17,8 +17,10 @@ import (
 type publishOptions struct {
 	options.Registry
 	options.Output
+	options.Signing
 	genericiooptions.IOStreams
 
+	sign         bool
 	path, refArg string
 	tags         []string
 	annotations  []string
@@ -66,6 +68,8 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.StringArrayVarP(&o.annotations, "annotation", "a", nil, "manifest annotation key=value (repeatable)")
 	f.StringSliceVarP(&o.tags, "tag", "t", nil, "additional tags (repeatable or comma-separated)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars")
+	f.BoolVar(&o.sign, "sign", false, "sign what was pushed, by digest, binding each tag (needs --key)")
+	o.Signing.AddFlags(f)
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("kind", fixedCompletion("plain", "kustomize", "helm"))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(artifact.PublishImage, artifact.PublishArtifact))
@@ -83,7 +87,7 @@ func (o *publishOptions) Complete(args []string) error {
 	if err != nil {
 		return err
 	}
-	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Format != "text")
+	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Output.Format != "text")
 	return o.Registry.Complete(o.In)
 }
 
@@ -93,6 +97,13 @@ func (o *publishOptions) Validate() error {
 	}
 	if err := o.Output.Validate(); err != nil {
 		return err
+	}
+	if o.sign {
+		if err := o.Signing.Validate(); err != nil {
+			return err
+		}
+	} else if o.Key != "" {
+		return errors.New("--key given without --sign: add --sign to sign what is published")
 	}
 	return o.Registry.Validate()
 }
@@ -106,10 +117,25 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return o.Print(o.Out, res, func(w io.Writer) error {
+	out := publishResult{Published: res}
+	if o.sign {
+		for _, tag := range res.Tags {
+			sig, err := signRef(cmd, repo, o.ref.WithTag(tag), &o.Signing, o.IOStreams)
+			if err != nil {
+				return fmt.Errorf("published %s but signing failed: %w", res.Reference, err)
+			}
+			out.Signatures = append(out.Signatures, *sig)
+		}
+	}
+	return o.Print(o.Out, out, func(w io.Writer) error {
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
 	})
+}
+
+type publishResult struct {
+	artifact.Published
+	Signatures []signResult `json:"signatures,omitempty"`
 }
 
 // parseMultiTagRef splits "registry/repo:1.4.0,latest" into the reference and its tags.

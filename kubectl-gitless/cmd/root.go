@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 // NewRootCmd builds `kubectl gitless` and its subcommands.
@@ -32,6 +33,10 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newPullCmd(streams),
 		newInspectCmd(streams),
 		newListCmd(streams),
+		newSignCmd(streams),
+		newVerifyCmd(streams),
+		newRenderCmd(streams),
+		newCopyCmd(streams),
 		newVersionCmd(streams),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -80,6 +85,9 @@ func ExitCode(err error) int {
 		// cobra's own errors (unknown flag or command) were not printed yet
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return ExitUsage
+	}
+	if code := signature.ExitCode(err); code != signature.ExitOtherFailure {
+		return code
 	}
 	switch {
 	case errors.Is(err, registry.ErrNotFound):

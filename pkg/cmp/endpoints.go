@@ -35,16 +35,27 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 			s.endpoints = append(s.endpoints, e)
 		}
 	}
-	up := config.Endpoint{Host: ref.Registry}
+	var e endpoint
+	var err error
 	if reg != nil {
-		up = reg.Endpoint
+		e, err = p.open(reg.Endpoint, ref.Repository, true)
+	} else {
+		e, err = p.openDefault(ref.Registry, ref.Repository)
 	}
-	e, err := p.open(up, ref.Repository, true)
 	if err != nil {
 		return nil, err
 	}
 	s.endpoints = append(s.endpoints, e)
 	return s, nil
+}
+
+// openDefault opens a registry the configuration does not list, with the Pipeline's defaults.
+func (p *Pipeline) openDefault(host, repository string) (endpoint, error) {
+	repo, err := p.Registry.Remote(host + "/" + repository)
+	if err != nil {
+		return endpoint{}, err
+	}
+	return endpoint{name: host, repo: repo, upstream: true}, nil
 }
 
 func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (endpoint, error) {

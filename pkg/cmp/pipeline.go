@@ -85,7 +85,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		return err
 	}
 	log.Info("fetched", "format", resolved.Content.Format, "kind", resolved.Content.Kind, "path", resolved.Content.RenderPath)
-	return render.Render(ctx, tree, renderOptions(env, resolved.Content), out)
+	return render.Render(ctx, tree, RenderOptions(env, render.Kind(resolved.Content.Kind), resolved.Content.RenderPath), out)
 }
 
 // resolve turns a tag into a digest once; every later step uses the digest. The upstream registry
@@ -130,7 +130,7 @@ func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Refere
 	}
 	res, err := v.VerifyDescriptor(ctx, src, ref.Name(), desc, ref.Tag)
 	if err != nil {
-		return fmt.Errorf("verifying %s: %w", ref, err)
+		return err // names the reference and digest already
 	}
 	log.Info("verified", "policy", policy.Match, "signatures", len(res.Signatures), "insecure", res.Insecure)
 	if p.Cache != nil && !res.Insecure {
@@ -195,10 +195,12 @@ func limits(l config.Limits) archive.Limits {
 	return archive.Limits{MaxCompressedSize: l.MaxArtifactSize, MaxExtractedSize: l.MaxExtractedSize, MaxEntries: l.MaxFiles}
 }
 
-func renderOptions(env Env, c artifact.Content) render.Options {
+// RenderOptions maps the Argo CD environment onto render options, with the sidecar's defaults:
+// release name = Application name, namespace = Application namespace.
+func RenderOptions(env Env, kind render.Kind, path string) render.Options {
 	return render.Options{
-		Kind:               render.Kind(c.Kind),
-		Path:               c.RenderPath,
+		Kind:               kind,
+		Path:               path,
 		ReleaseName:        orDefault(env.Params.ReleaseName, env.AppName),
 		Namespace:          orDefault(env.Params.Namespace, env.AppNamespace),
 		KubeVersion:        env.KubeVersion,

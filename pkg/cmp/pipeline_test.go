@@ -304,4 +304,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-

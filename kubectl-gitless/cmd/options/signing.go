@@ -1,0 +1,89 @@
+package options
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+// Signing are the flags of commands that sign: sign, and publish --sign.
+type Signing struct {
+	Key         string
+	Format      string
+	Annotations []string
+	TlogUpload  string
+}
+
+// AddFlags registers the signing flags.
+func (o *Signing) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Key, "key", "", "cosign private key file (password from COSIGN_PASSWORD, or a prompt on a terminal)")
+	fs.StringVar(&o.Format, "signature-format", string(signature.FormatBundle),
+		"bundle (Sigstore bundle as an OCI 1.1 referrer, cosign v3's default) or legacy (sha256-<hex>.sig tag)")
+	fs.StringArrayVar(&o.Annotations, "signature-annotation", nil, "annotation key=value signed into the payload (repeatable)")
+	fs.StringVar(&o.TlogUpload, "tlog-upload", "", "upload to this Rekor transparency log URL (default: no upload)")
+}
+
+// Validate checks the format.
+func (o *Signing) Validate() error {
+	if o.Key == "" {
+		return errors.New("--key is required: a cosign private key (cosign generate-key-pair)")
+	}
+	switch signature.Format(o.Format) {
+	case signature.FormatBundle, signature.FormatLegacy:
+		return nil
+	}
+	return fmt.Errorf("unknown --signature-format %q: use bundle or legacy", o.Format)
+}
+
+// Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.
+func (o *Signing) Signer(in io.Reader, errOut io.Writer) (*signature.Signer, error) {
+	pw, err := password(in, errOut)
+	if err != nil {
+		return nil, err
+	}
+	return signature.LoadSigner(o.Key, pw)
+}
+
+// SignOptions returns the signature options for these flags and the tag to bind.
+func (o *Signing) SignOptions(tag string) ([]signature.SignOption, error) {
+	opts := []signature.SignOption{signature.WithFormat(signature.Format(o.Format))}
+	if tag != "" {
+		opts = append(opts, signature.WithTag(tag))
+	}
+	if len(o.Annotations) > 0 {
+		a := map[string]string{}
+		for _, kv := range o.Annotations {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return nil, fmt.Errorf("--signature-annotation %q: use key=value", kv)
+			}
+			a[k] = v
+		}
+		opts = append(opts, signature.WithAnnotations(a))
+	}
+	if o.TlogUpload != "" {
+		opts = append(opts, signature.WithTlogUpload(o.TlogUpload))
+	}
+	return opts, nil
+}
+
+func password(in io.Reader, errOut io.Writer) ([]byte, error) {
+	if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {
+		return []byte(pw), nil
+	}
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, errors.New("no key password: set COSIGN_PASSWORD (empty for an unencrypted key) or run on a terminal")
+	}
+	fmt.Fprint(errOut, "Enter password for private key: ")
+	pw, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(errOut)
+	return pw, err
+}

@@ -1,0 +1,65 @@
+package options
+
+import (
+	"errors"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gitless-dev/gitless/pkg/config"
+)
+
+// Trust are the flags that say which signatures to trust: keys, a keyless identity, or a policy file.
+type Trust struct {
+	Keys                 []string
+	Policy               string
+	CertIdentity         string
+	CertIdentityRegExp   string
+	CertOIDCIssuer       string
+	CertOIDCIssuerRegExp string
+	TrustedRoot          string
+}
+
+// AddFlags registers the trust flags.
+func (o *Trust) AddFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.Keys, "key", nil, "PEM public key file or directory of keys (repeatable)")
+	fs.StringVar(&o.Policy, "policy", "", "gitless config file whose trust policies apply (the sidecar's config)")
+	fs.StringVar(&o.CertIdentity, "certificate-identity", "", "keyless: exact certificate subject (email or URI)")
+	fs.StringVar(&o.CertIdentityRegExp, "certificate-identity-regexp", "", "keyless: certificate subject regexp")
+	fs.StringVar(&o.CertOIDCIssuer, "certificate-oidc-issuer", "", "keyless: exact OIDC issuer")
+	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp")
+	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (private Sigstore, offline zones)")
+}
+
+func (o *Trust) keyless() bool {
+	return o.CertIdentity != "" || o.CertIdentityRegExp != "" || o.CertOIDCIssuer != "" || o.CertOIDCIssuerRegExp != "" || o.TrustedRoot != ""
+}
+
+// Validate refuses no trust at all, mixing a policy file with inline trust, and half an identity.
+func (o *Trust) Validate() error {
+	switch {
+	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
+		return errors.New("--policy cannot be combined with --key or keyless flags")
+	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
+		return errors.New("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
+		return errors.New("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
+	}
+	return nil
+}
+
+// PolicyFor returns the policy for repository: from the policy file, or built from the flags.
+func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
+	if o.Policy != "" {
+		cfg, err := config.Load(o.Policy)
+		if err != nil {
+			return nil, err
+		}
+		return cfg.PolicyFor(repository)
+	}
+	p := &config.Policy{Match: "**", Keys: o.Keys}
+	if o.keyless() {
+		p.Keyless = &config.Keyless{Issuer: o.CertOIDCIssuer, IssuerRegExp: o.CertOIDCIssuerRegExp,
+			Subject: o.CertIdentity, SubjectRegExp: o.CertIdentityRegExp, TrustedRoot: o.TrustedRoot}
+	}
+	return p, nil
+}

@@ -1,0 +1,125 @@
+package cmd
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/cmp"
+	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/render"
+)
+
+type renderOptions struct {
+	options.Registry
+	options.Trust
+	genericiooptions.IOStreams
+
+	source      string
+	params      cmp.Params
+	kubeVersion string
+	apiVersions []string
+	skipVerify  bool
+	kind        string
+	isDir       bool
+}
+
+func newRenderCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &renderOptions{IOStreams: streams}
+	c := &cobra.Command{
+		Use:   "render REF|DIR",
+		Short: "Render an artifact or a local tree exactly as the Argo CD sidecar would",
+		Long: `Print the manifests argocd-cmp would give Argo CD for the same inputs: the same pipeline (resolve once,
+verify, fetch by digest with digest checks, safe extraction) and the same renderers with the same defaults.
+A REF is verified first: --policy takes the sidecar's config file (its registries, mirrors and policies),
+--key a public key. A DIR is rendered as it stands, with nothing fetched or verified.`,
+		Example: `  kubectl gitless render registry.example.com/platform/app:1.4.0 --policy config.yaml --release app --namespace apps
+  kubectl gitless render ./charts/app --values values-prod.yaml --set replicas=3 --kube-version 1.31`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: completeDirThenNone,
+	}
+	f := c.Flags()
+	o.Registry.AddFlags(f)
+	o.Trust.AddFlags(f)
+	f.StringArrayVarP(&o.params.ValueFiles, "values", "f", nil, "Helm values file inside the chart (repeatable; as the valueFiles parameter)")
+	f.StringArrayVar(&o.params.Set, "set", nil, "Helm value key=value (repeatable)")
+	f.StringVar(&o.params.Values, "values-yaml", "", "inline Helm values YAML (as the values parameter)")
+	f.StringVarP(&o.params.Namespace, "namespace", "n", "", "Helm release namespace and Kustomize namespace (the Application's namespace)")
+	f.StringVar(&o.params.ReleaseName, "release", "", "Helm release name (the Application's name)")
+	f.StringArrayVar(&o.params.Images, "image", nil, "Kustomize image override name=newName:tag (repeatable)")
+	f.StringVar(&o.params.NamePrefix, "name-prefix", "", "Kustomize name prefix")
+	f.StringVar(&o.params.NameSuffix, "name-suffix", "", "Kustomize name suffix")
+	f.StringVar(&o.kubeVersion, "kube-version", "", "Kubernetes version for Helm capabilities (KUBE_VERSION)")
+	f.StringSliceVar(&o.apiVersions, "api-versions", nil, "API versions for Helm capabilities (KUBE_API_VERSIONS)")
+	f.StringVar(&o.kind, "kind", "", "for a DIR: plain, kustomize or helm (default: detected)")
+	f.BoolVar(&o.skipVerify, "insecure-skip-verify", false, "render a REF without verifying its signature (unsafe; the sidecar never does)")
+	registerCompletions(c)
+	return c
+}
+
+func (o *renderOptions) Complete(args []string) error {
+	o.source = args[0]
+	if fi, err := os.Stat(o.source); err == nil && fi.IsDir() && !strings.HasPrefix(o.source, "oci-layout:") {
+		o.isDir = true
+	}
+	return o.Registry.Complete(o.In)
+}
+
+func (o *renderOptions) Validate() error {
+	if o.isDir || o.skipVerify {
+		return o.Registry.Validate()
+	}
+	if err := o.Trust.Validate(); err != nil {
+		return errors.New(err.Error() + " (or --insecure-skip-verify for an unsigned preview)")
+	}
+	return o.Registry.Validate()
+}
+
+func (o *renderOptions) env() cmp.Env {
+	e := cmp.Env{AppName: o.params.ReleaseName, AppNamespace: o.params.Namespace, KubeVersion: o.kubeVersion,
+		APIVersions: o.apiVersions, Params: o.params}
+	e.Params.Ref = o.source
+	return e
+}
+
+func (o *renderOptions) Run(cmd *cobra.Command) error {
+	env := o.env()
+	if o.isDir {
+		opts := cmp.RenderOptions(env, render.Kind(o.kind), ".")
+		return render.Render(cmd.Context(), o.source, opts, o.Out)
+	}
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	p := &cmp.Pipeline{Config: cfg, Logger: newStderrLogger(o.ErrOut), Registry: o.Registry.Options()}
+	return p.Generate(cmd.Context(), env, o.Out)
+}
+
+// config is the sidecar configuration to render with: the --policy file, or one built from the flags.
+func (o *renderOptions) config() (*config.Config, error) {
+	if o.Policy != "" {
+		return config.Load(o.Policy)
+	}
+	if o.skipVerify {
+		return &config.Config{Policies: []config.Policy{{Match: "**", InsecureAcceptUnsigned: true}}}, nil
+	}
+	p, err := o.Trust.PolicyFor("")
+	if err != nil {
+		return nil, err
+	}
+	return &config.Config{Policies: []config.Policy{*p}}, nil
+}

@@ -1,0 +1,110 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+type signOptions struct {
+	options.Registry
+	options.Output
+	options.Signing
+	genericiooptions.IOStreams
+
+	ref  registry.Reference
+	repo registry.Repository
+}
+
+type signResult struct {
+	Reference string `json:"reference"`
+	Digest    string `json:"digest"`
+	Tag       string `json:"tag,omitempty"`
+	Signature string `json:"signature"`
+	Format    string `json:"format"`
+}
+
+func newSignCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &signOptions{IOStreams: streams}
+	c := &cobra.Command{
+		Use:   "sign REF --key cosign.key",
+		Short: "Sign an artifact with a cosign key (Sigstore bundle referrer, or legacy .sig tag)",
+		Long: `Sign the manifest REF names, by digest. Signing through a tag binds the tag: the tag is part of the
+signed content, so a registry cannot later serve another digest under it without verification noticing.
+No transparency-log upload happens unless --tlog-upload names a Rekor.`,
+		Example: `  COSIGN_PASSWORD=... kubectl gitless sign registry.example.com/platform/app:1.4.0 --key cosign.key
+  kubectl gitless sign registry.example.com/platform/app@sha256:... --key cosign.key --signature-format legacy`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: noFileCompletion,
+	}
+	o.Registry.AddFlags(c.Flags())
+	o.Output.AddFlags(c.Flags())
+	o.Signing.AddFlags(c.Flags())
+	registerCompletions(c)
+	_ = c.RegisterFlagCompletionFunc("signature-format", fixedCompletion("bundle", "legacy"))
+	return c
+}
+
+func (o *signOptions) Complete(args []string) error {
+	if err := o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	var err error
+	o.ref, o.repo, err = o.Open(args[0])
+	return err
+}
+
+func (o *signOptions) Validate() error {
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if err := o.Signing.Validate(); err != nil {
+		return err
+	}
+	return o.Registry.Validate()
+}
+
+func (o *signOptions) Run(cmd *cobra.Command) error {
+	res, err := signRef(cmd, o.repo, o.ref, &o.Signing, o.IOStreams)
+	if err != nil {
+		return err
+	}
+	return o.Print(o.Out, res, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s\n", res.Signature)
+		return err
+	})
+}
+
+// signRef signs ref in repo (binding its tag if it has one); publish --sign uses it too.
+func signRef(cmd *cobra.Command, repo registry.Repository, ref registry.Reference, s *options.Signing, streams genericiooptions.IOStreams) (*signResult, error) {
+	signer, err := s.Signer(streams.In, streams.ErrOut)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := s.SignOptions("")
+	if err != nil {
+		return nil, err
+	}
+	subject, sig, err := signature.SignReference(cmd.Context(), repo, signer, ref.Name(), ref.Reference(), opts...)
+	if err != nil {
+		return nil, registry.Classify(err, "signing "+ref.String())
+	}
+	sigRef := ref.WithDigest(sig.Digest)
+	return &signResult{Reference: ref.WithDigest(subject.Digest).String(), Digest: subject.Digest.String(), Tag: ref.Tag,
+		Signature: sigRef.String(), Format: s.Format}, nil
+}

@@ -1,0 +1,116 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/signature"
+)
+
+type verifyOptions struct {
+	options.Registry
+	options.Output
+	options.Trust
+	genericiooptions.IOStreams
+
+	ref  registry.Reference
+	repo registry.Repository
+}
+
+func newVerifyCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &verifyOptions{IOStreams: streams}
+	c := &cobra.Command{
+		Use:   "verify REF (--key FILE|DIR... | --policy FILE | --certificate-identity... --certificate-oidc-issuer...)",
+		Short: "Verify an artifact's signatures (Sigstore bundle first, then legacy .sig)",
+		Long: `Verify that REF is signed by a trusted key or keyless identity. A tag reference must also be bound
+by a valid signature to the digest it resolves to. Exit codes follow cosign's: 0 verified, 10 no signature
+found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
+network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
+		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
+  kubectl gitless verify registry.example.com/platform/app:1.4.0 --policy /etc/gitless/config.yaml -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: noFileCompletion,
+	}
+	o.Registry.AddFlags(c.Flags())
+	o.Output.AddFlags(c.Flags())
+	o.Trust.AddFlags(c.Flags())
+	registerCompletions(c)
+	return c
+}
+
+func (o *verifyOptions) Complete(args []string) error {
+	if err := o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	var err error
+	o.ref, o.repo, err = o.Open(args[0])
+	return err
+}
+
+func (o *verifyOptions) Validate() error {
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if err := o.Trust.Validate(); err != nil {
+		return err
+	}
+	return o.Registry.Validate()
+}
+
+func (o *verifyOptions) Run(cmd *cobra.Command) error {
+	res, err := verifyRef(cmd, o.repo, o.ref, &o.Trust, o.ErrOut)
+	if err != nil {
+		return err
+	}
+	return o.Print(o.Out, res, func(w io.Writer) error { return printVerification(w, res) })
+}
+
+// verifyRef verifies ref under the trust flags; render uses it too.
+func verifyRef(cmd *cobra.Command, repo registry.Repository, ref registry.Reference, t *options.Trust, errOut io.Writer) (*signature.Result, error) {
+	policy, err := t.PolicyFor(ref.Name())
+	if err != nil {
+		return nil, err
+	}
+	v, err := signature.NewVerifier(policy, signature.WithLogger(newStderrLogger(errOut)))
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(cmd.Context(), repo, ref.Name(), ref.Reference())
+}
+
+func printVerification(w io.Writer, r *signature.Result) error {
+	if r.Insecure {
+		_, err := fmt.Fprintf(w, "WARNING: %s@%s accepted UNSIGNED by an insecureAcceptUnsigned policy\n", r.Repository, r.Digest)
+		return err
+	}
+	fmt.Fprintf(w, "Verified %s@%s\n", r.Repository, r.Digest)
+	if r.Tag != "" {
+		fmt.Fprintf(w, "Tag %s bound by signature: %t\n", r.Tag, r.TagBound)
+	}
+	for _, s := range r.Signatures {
+		who := s.KeySource
+		if s.CertSubject != "" {
+			who = s.CertSubject + " (" + s.CertIssuer + ")"
+		}
+		fmt.Fprintf(w, "  %s signature %s by %s", s.Format, s.Manifest, who)
+		if s.BoundTag != "" {
+			fmt.Fprintf(w, ", tag %s", s.BoundTag)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
