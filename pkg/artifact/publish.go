@@ -79,8 +79,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 	}
 	defer os.Remove(layerPath)
 	layer := ocispec.Descriptor{MediaType: in.layerMediaType(), Digest: packed.Digest, Size: packed.Size}
-	if in.format == PublishImage && in.chart == nil {
-		// oras pull unpacks a layer so marked into its output directory, so `oras pull` gives the tree.
+	if in.chart == nil {
+		// oras pull unpacks a layer so marked into its output directory, so `oras pull` gives the tree
+		// (in both forms: without a title oras skips the layer and pulls nothing).
 		layer.Annotations = map[string]string{ocispec.AnnotationTitle: ".", AnnotationOrasUnpack: "true"}
 	}
 	if err := pushFile(ctx, repo, layer, layerPath, opts.Progress); err != nil {
