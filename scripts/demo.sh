@@ -36,20 +36,64 @@ start_registry hub "$HUB_PORT"
 start_registry zone "$ZONE_PORT"
 kg() { kubectl-gitless "$@"; }
 
-step "publish the Kustomize overlay (its ../../base travels with it) to the hub"
-REF=$(kg publish examples/kustomize/overlays/zone-a "$HUB/platform/guestbook:1.4.0,latest" --plain-http)
+export COSIGN_PASSWORD=demo
+step "a cosign key pair (the same files cosign generate-key-pair writes)"
+kg generate-key-pair --output-key-prefix "$DEMO/keys/cosign"
+
+step "publish the Kustomize overlay (its ../../base travels with it) to the hub, signed"
+REF=$(kg publish examples/kustomize/overlays/zone-a "$HUB/platform/guestbook:1.4.0,latest" --plain-http --sign --key "$DEMO/keys/cosign.key" -q | head -n1)
 echo "$REF"
 
-step "publish the Helm chart and the plain manifests"
-kg publish examples/helm/guestbook "$HUB/charts/guestbook" --plain-http
-kg publish examples/plain "$HUB/platform/plain:1.0.0" --plain-http
+step "publish the Helm chart and the plain manifests, signed"
+kg publish examples/helm/guestbook "$HUB/charts/guestbook" --plain-http --sign --key "$DEMO/keys/cosign.key"
+kg publish examples/plain "$HUB/platform/plain:1.0.0" --plain-http --sign --key "$DEMO/keys/cosign.key"
+kg publish examples/plain "$HUB/platform/unsigned:1.0.0" --plain-http
 
 step "inspect and list"
 kg inspect "$HUB/platform/guestbook:1.4.0" --plain-http
 kg list "$HUB/platform/guestbook" --plain-http
 
+step "verify (exit codes like cosign's: 0 verified, 10 unsigned, 12 invalid)"
+kg verify "$HUB/platform/guestbook:1.4.0" --plain-http --key "$DEMO/keys/cosign.pub"
+set +e; kg verify "$HUB/platform/unsigned:1.0.0" --plain-http --key "$DEMO/keys/cosign.pub"; echo "exit code: $?"; set -e
+
 step "pull it back (digest checked before extraction)"
 kg pull "$REF" "$DEMO/pulled" --plain-http
 find "$DEMO/pulled" -type f | sort
 
+step "replicate hub -> zone with signatures (the zone registry has no referrers API: tag schema)"
+for repo in platform/guestbook:1.4.0 charts/guestbook:0.1.0 platform/plain:1.0.0; do
+  kg copy "$HUB/$repo" "$ZONE/${repo%%:*}" --plain-http
+done
+
+step "render as Argo CD would: argocd-cmp generate, zone mirror first, hub as fallback"
+cat > "$DEMO/config.yaml" <<YAML
+apiVersion: gitless.dev/v1alpha1
+kind: Config
+registries:
+  - host: $HUB
+    plainHTTP: true
+    mirrors: [{host: $ZONE, plainHTTP: true}]
+policies:
+  - match: "$HUB/**"
+    keys: [$DEMO/keys]
+YAML
+sidecar() { env GITLESS_CONFIG="$DEMO/config.yaml" GITLESS_CACHE_DIR="$DEMO/cache" ARGOCD_APP_NAME=guestbook \
+  ARGOCD_APP_NAMESPACE=apps KUBE_VERSION=1.31.0 "$@" argocd-cmp generate 2>"$DEMO/sidecar.log"; }
+sidecar ARGOCD_ENV_GITLESS_REF="$HUB/platform/guestbook:1.4.0" | tee "$DEMO/rendered.yaml"
+echo "--- sidecar log:"; cat "$DEMO/sidecar.log"
+
+step "the same through an Argo CD OCI source (repoURL oci://..., revision = digest Argo CD resolved)"
+sidecar ARGOCD_APP_SOURCE_REPO_URL="oci://$HUB/charts/guestbook" ARGOCD_APP_REVISION="$(kg list "$HUB/charts/guestbook" --plain-http -o json | sed -n 's/.*"digest": "\(sha256:[0-9a-f]*\)".*/\1/p' | head -n1)" | head -n 20
+
+step "kubectl gitless render gives the same bytes as the sidecar"
+kg render "$HUB/platform/guestbook:1.4.0" --plain-http --policy "$DEMO/config.yaml" --release guestbook --namespace apps --kube-version 1.31.0 > "$DEMO/preview.yaml"
+cmp "$DEMO/rendered.yaml" "$DEMO/preview.yaml" && echo "identical: $(wc -l < "$DEMO/preview.yaml") lines"
+
+step "an unsigned artifact is refused: empty stdout, non-zero exit"
+set +e
+out=$(sidecar ARGOCD_ENV_GITLESS_REF="$HUB/platform/unsigned:1.0.0"); code=$?
+set -e
+echo "exit code: $code, stdout bytes: ${#out}"; tail -n1 "$DEMO/sidecar.log"
+[ "$code" -ne 0 ] && [ -z "$out" ]
 step "done"

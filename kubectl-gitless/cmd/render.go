@@ -19,13 +19,15 @@ type renderOptions struct {
 	options.Trust
 	genericiooptions.IOStreams
 
-	source      string
-	params      cmp.Params
-	kubeVersion string
-	apiVersions []string
-	skipVerify  bool
-	kind        string
-	isDir       bool
+	source       string
+	params       cmp.Params
+	kubeVersion  string
+	apiVersions  []string
+	skipVerify   bool
+	appName      string
+	appNamespace string
+	kind         string
+	isDir        bool
 }
 
 func newRenderCmd(streams genericiooptions.IOStreams) *cobra.Command {
@@ -57,8 +59,9 @@ A REF is verified first: --policy takes the sidecar's config file (its registrie
 	f.StringArrayVarP(&o.params.ValueFiles, "values", "f", nil, "Helm values file inside the chart (repeatable; as the valueFiles parameter)")
 	f.StringArrayVar(&o.params.Set, "set", nil, "Helm value key=value (repeatable)")
 	f.StringVar(&o.params.Values, "values-yaml", "", "inline Helm values YAML (as the values parameter)")
-	f.StringVarP(&o.params.Namespace, "namespace", "n", "", "Helm release namespace and Kustomize namespace (the Application's namespace)")
-	f.StringVar(&o.params.ReleaseName, "release", "", "Helm release name (the Application's name)")
+	f.StringVarP(&o.appNamespace, "namespace", "n", "", "the Application's destination namespace (ARGOCD_APP_NAMESPACE): Helm release namespace")
+	f.StringVar(&o.appName, "release", "", "the Application's name (ARGOCD_APP_NAME): Helm release name")
+	f.StringVar(&o.params.Namespace, "kustomize-namespace", "", "the namespace parameter: overrides the Helm namespace and sets the Kustomize namespace")
 	f.StringArrayVar(&o.params.Images, "image", nil, "Kustomize image override name=newName:tag (repeatable)")
 	f.StringVar(&o.params.NamePrefix, "name-prefix", "", "Kustomize name prefix")
 	f.StringVar(&o.params.NameSuffix, "name-suffix", "", "Kustomize name suffix")
@@ -89,7 +92,7 @@ func (o *renderOptions) Validate() error {
 }
 
 func (o *renderOptions) env() cmp.Env {
-	e := cmp.Env{AppName: o.params.ReleaseName, AppNamespace: o.params.Namespace, KubeVersion: o.kubeVersion,
+	e := cmp.Env{AppName: o.appName, AppNamespace: o.appNamespace, KubeVersion: o.kubeVersion,
 		APIVersions: o.apiVersions, Params: o.params}
 	e.Params.Ref = o.source
 	return e

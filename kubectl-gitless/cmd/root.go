@@ -37,6 +37,7 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newVerifyCmd(streams),
 		newRenderCmd(streams),
 		newCopyCmd(streams),
+		newGenerateKeyPairCmd(streams),
 		newVersionCmd(streams),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -44,7 +44,7 @@ func (o *Signing) Validate() error {
 
 // Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.
 func (o *Signing) Signer(in io.Reader, errOut io.Writer) (*signature.Signer, error) {
-	pw, err := password(in, errOut)
+	pw, err := Password(in, errOut)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,8 @@ func (o *Signing) SignOptions(tag string) ([]signature.SignOption, error) {
 	return opts, nil
 }
 
-func password(in io.Reader, errOut io.Writer) ([]byte, error) {
+// Password reads the key password from COSIGN_PASSWORD, or prompts on a terminal.
+func Password(in io.Reader, errOut io.Writer) ([]byte, error) {
 	if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {
 		return []byte(pw), nil
 	}
