@@ -77,7 +77,7 @@ func labelReferrer(d ocispec.Descriptor) string {
 	t := d.ArtifactType
 	switch {
 	case strings.HasPrefix(t, mediaTypeSigstoreBundleV), strings.HasPrefix(t, "application/vnd.dev.sigstore.bundle"):
-		if p := d.Annotations["dev.sigstore.bundle.predicateType"]; p != "" && !strings.Contains(p, "cosign.sigstore.dev/signature") {
+		if p := d.Annotations["dev.sigstore.bundle.predicateType"]; p != "" && !isSignaturePredicate(p) {
 			return LabelInToto + " (" + p + ")"
 		}
 		return LabelSigstoreBundle
@@ -104,4 +104,9 @@ func labelArtifact(artifactType, configMediaType string) string {
 		return LabelFlux
 	}
 	return LabelUnknown
+}
+
+// isSignaturePredicate reports the predicate types cosign uses for a plain signature in bundle form.
+func isSignaturePredicate(p string) bool {
+	return p == "https://sigstore.dev/cosign/sign/v1" || strings.Contains(p, "cosign.sigstore.dev/signature")
 }
