@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"io"
 	"os"
 	"strings"
 
@@ -53,6 +54,13 @@ A REF is verified first: --policy takes the sidecar's config file (its registrie
 		},
 		ValidArgsFunction: completeDirThenNone,
 	}
+	o.addFlags(c)
+	registerCompletions(c)
+	return c
+}
+
+// addFlags registers the flags render and diff share.
+func (o *renderOptions) addFlags(c *cobra.Command) {
 	f := c.Flags()
 	o.Registry.AddFlags(f)
 	o.Trust.AddFlags(f)
@@ -69,16 +77,17 @@ A REF is verified first: --policy takes the sidecar's config file (its registrie
 	f.StringSliceVar(&o.apiVersions, "api-versions", nil, "API versions for Helm capabilities (KUBE_API_VERSIONS)")
 	f.StringVar(&o.kind, "kind", "", "for a DIR: plain, kustomize or helm (default: detected)")
 	f.BoolVar(&o.skipVerify, "insecure-skip-verify", false, "render a REF without verifying its signature (unsafe; the sidecar never does)")
-	registerCompletions(c)
-	return c
 }
 
 func (o *renderOptions) Complete(args []string) error {
 	o.source = args[0]
-	if fi, err := os.Stat(o.source); err == nil && fi.IsDir() && !strings.HasPrefix(o.source, "oci-layout:") {
-		o.isDir = true
-	}
+	o.isDir = isLocalDir(o.source)
 	return o.Registry.Complete(o.In)
+}
+
+func isLocalDir(s string) bool {
+	fi, err := os.Stat(s)
+	return err == nil && fi.IsDir() && !strings.HasPrefix(s, "oci-layout:")
 }
 
 func (o *renderOptions) Validate() error {
@@ -99,17 +108,29 @@ func (o *renderOptions) env() cmp.Env {
 }
 
 func (o *renderOptions) Run(cmd *cobra.Command) error {
+	return o.renderSource(cmd, o.source, o.isDir, o.Out)
+}
+
+// renderSource renders a directory as it stands, or a reference through the sidecar's pipeline.
+func (o *renderOptions) renderSource(cmd *cobra.Command, source string, isDir bool, w io.Writer) error {
 	env := o.env()
-	if o.isDir {
-		opts := cmp.RenderOptions(env, render.Kind(o.kind), ".")
-		return render.Render(cmd.Context(), o.source, opts, o.Out)
+	env.Params.Ref = source
+	if isDir {
+		// render what publish would pack: a Kustomize overlay together with the bases it references
+		root, path := source, "."
+		if k, err := render.Detect(source); err == nil && k == render.KindKustomize && (o.kind == "" || o.kind == string(k)) {
+			if root, path, err = render.PackRoot(source, "/"); err != nil {
+				return err
+			}
+		}
+		return render.Render(cmd.Context(), root, cmp.RenderOptions(env, render.Kind(o.kind), path), w)
 	}
 	cfg, err := o.config()
 	if err != nil {
 		return err
 	}
 	p := &cmp.Pipeline{Config: cfg, Logger: newStderrLogger(o.ErrOut), Registry: o.Registry.Options()}
-	return p.Generate(cmd.Context(), env, o.Out)
+	return p.Generate(cmd.Context(), env, w)
 }
 
 // config is the sidecar configuration to render with: the --policy file, or one built from the flags.

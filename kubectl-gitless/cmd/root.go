@@ -37,6 +37,7 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newVerifyCmd(streams),
 		newRenderCmd(streams),
 		newCopyCmd(streams),
+		newDiffCmd(streams),
 		newGenerateKeyPairCmd(streams),
 		newVersionCmd(streams),
 	)
@@ -86,6 +87,9 @@ func ExitCode(err error) int {
 		// cobra's own errors (unknown flag or command) were not printed yet
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return ExitUsage
+	}
+	if errors.Is(err, ErrDifferent) {
+		return ExitError
 	}
 	if code := signature.ExitCode(err); code != signature.ExitOtherFailure {
 		return code
