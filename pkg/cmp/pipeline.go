@@ -81,6 +81,14 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	tree := filepath.Join(dir, "tree")
+	if p.Cache != nil {
+		// one download per digest across concurrent generates: the others wait, then read the cache
+		unlock, err := p.Cache.Lock(ctx, resolved.Content.Layer.Digest)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	if err := artifact.Materialize(ctx, src.blobSources(), resolved, tree, p.materializeOptions(dir)); err != nil {
 		return err
 	}

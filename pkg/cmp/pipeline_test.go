@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,5 +304,42 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConcurrentGeneratesDownloadOnce(t *testing.T) {
+	var layerGets atomic.Int64
+	var layerDigest atomic.Value
+	layerDigest.Store("")
+	count := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if d := layerDigest.Load().(string); d != "" && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+d) {
+				layerGets.Add(1)
+			}
+			h.ServeHTTP(rw, r)
+		})
+	}
+	w := newWorld(t, testregistry.Referrers, count, count)
+	ref, _ := registry.ParseReference(w.refs["helm"])
+	repo, _ := w.opts.Open(ref)
+	res, err := artifact.Resolve(context.Background(), repo, ref)
+	must(t, err)
+	layerDigest.Store(res.Content.Layer.Digest.String())
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	cfg := w.config(t, "")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, logs, err := generate(t, cfg, c, cmp.Env{AppName: "gb", Params: cmp.Params{Ref: w.refs["helm"]}}); err != nil {
+				t.Errorf("generate: %v\n%s", err, logs)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := layerGets.Load(); n != 1 {
+		t.Fatalf("layer downloaded %d times by 4 concurrent generates, want 1", n)
 	}
 }

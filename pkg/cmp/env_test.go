@@ -1,0 +1,60 @@
+package cmp
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestEnvFromOS(t *testing.T) {
+	env := map[string]string{
+		"ARGOCD_APP_NAME": "guestbook", "ARGOCD_APP_NAMESPACE": "apps", "KUBE_VERSION": "1.31",
+		"KUBE_API_VERSIONS":      "v1,apps/v1,monitoring.coreos.com/v1",
+		"ARGOCD_ENV_GITLESS_REF": "hub.example.com/platform/app:1.0.0",
+		"ARGOCD_APP_PARAMETERS": `[{"name":"valueFiles","array":["values-prod.yaml"]},{"name":"values","string":"replicas: 2"},
+			{"name":"set","map":{"image.tag":"1.2"}},{"name":"releaseName","string":"gb"},{"name":"images","array":["nginx=mirror/nginx:1.27"]}]`,
+	}
+	e, err := EnvFromOS(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Params{Ref: "hub.example.com/platform/app:1.0.0", Values: "replicas: 2", ValueFiles: []string{"values-prod.yaml"},
+		Set: []string{"image.tag=1.2"}, ReleaseName: "gb", Images: []string{"nginx=mirror/nginx:1.27"}}
+	if !reflect.DeepEqual(e.Params, want) {
+		t.Fatalf("params = %+v\nwant %+v", e.Params, want)
+	}
+	if len(e.APIVersions) != 3 || e.AppName != "guestbook" {
+		t.Fatalf("env = %+v", e)
+	}
+}
+
+func TestEnvUnknownParameterRefused(t *testing.T) {
+	_, err := EnvFromOS(func(k string) string {
+		if k == "ARGOCD_APP_PARAMETERS" {
+			return `[{"name":"valuefiles","string":"x"}]`
+		}
+		return ""
+	})
+	if err == nil {
+		t.Fatal("a misspelt parameter was accepted")
+	}
+}
+
+func TestArtifactRef(t *testing.T) {
+	cases := []struct {
+		env     Env
+		want    string
+		wantErr bool
+	}{
+		{Env{Params: Params{Ref: "h/r:1"}, RepoURL: "oci://x/y", Revision: "sha256:ab"}, "h/r:1", false},
+		{Env{RepoURL: "oci://hub/platform/app", Revision: "sha256:" + "a"}, "hub/platform/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/platform/app/", Revision: "1.4.0"}, "hub/platform/app:1.4.0", false},
+		{Env{RepoURL: "https://github.com/x/y.git", Revision: "abc"}, "", true},
+		{Env{RepoURL: "oci://hub/app"}, "", true},
+	}
+	for _, c := range cases {
+		got, err := c.env.ArtifactRef()
+		if (err != nil) != c.wantErr || got != c.want {
+			t.Errorf("%+v: got %q, %v", c.env, got, err)
+		}
+	}
+}
