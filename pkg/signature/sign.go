@@ -79,6 +79,9 @@ func Sign(ctx context.Context, target oras.Target, signer *Signer, repository st
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if signer == nil {
+		return ocispec.Descriptor{}, errors.New("signing: no signer (load one with LoadSigner)")
+	}
 	if o.rekorURL != "" {
 		return ocispec.Descriptor{}, fmt.Errorf("transparency-log upload: %w", ErrUnsupported)
 	}
