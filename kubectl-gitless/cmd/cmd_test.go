@@ -299,3 +299,28 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version = %q", out)
 	}
 }
+
+func TestPublishAnnotationsAndYAML(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", sourceDateEpoch)
+	reg := testregistry.New(t, testregistry.Referrers)
+	plain := exampleCopy(t, "plain")
+	args := append([]string{"publish", plain, reg.Host + "/app:1", "-a", "team=payments", "-a", "org.opencontainers.image.title=pay",
+		"--format", "artifact", "--revision", "r1"}, registryFlags(t)...)
+	out, errOut, err := run(t, args...)
+	if err != nil {
+		t.Fatal(err, errOut)
+	}
+	if errOut != "" {
+		t.Errorf("stderr not empty without a terminal: %q", errOut)
+	}
+	y := mustRun(t, "inspect", strings.TrimSpace(out), "-o", "yaml", "--no-files")
+	for _, want := range []string{"team: payments", "org.opencontainers.image.title: pay", "artifactType: " + artifact.ArtifactType, "format: artifact"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("inspect -o yaml lacks %q:\n%s", want, y)
+		}
+	}
+	if _, _, err := run(t, append([]string{"publish", plain, reg.Host + "/app:2", "-a", "novalue"}, registryFlags(t)...)...); err == nil ||
+		!strings.Contains(err.Error(), "key=value") {
+		t.Errorf("-a without = : %v", err)
+	}
+}
