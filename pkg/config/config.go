@@ -112,6 +112,10 @@ type Policy struct {
 	// InsecureAcceptUnsigned accepts artifacts without checking signatures; for development only,
 	// and every use is logged as a warning.
 	InsecureAcceptUnsigned bool `json:"insecureAcceptUnsigned,omitempty"`
+	// RequireTagBinding refuses a tag whose signatures bind no tag at all (as plain `cosign sign`
+	// writes them). Without it such signatures are accepted by tag with a warning; a tag moved onto a
+	// digest whose signatures bind other tags is refused either way.
+	RequireTagBinding bool `json:"requireTagBinding,omitempty"`
 
 	re *regexp.Regexp
 }

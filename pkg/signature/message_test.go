@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
@@ -51,8 +52,17 @@ func TestMessageSignatureBundle(t *testing.T) {
 			if err != nil || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[0].BoundTag != "" {
 				t.Fatalf("Verify(digest) = %+v, %v", res, err)
 			}
-			if _, err := v.Verify(ctx, fresh(t, e.repository), e.repository, "1.0"); signature.ExitCode(err) != 12 {
-				t.Fatalf("Verify(tag) = %v, want exit 12 (no binding)", err)
+			// No signature binds any tag (as with plain `cosign sign`): accepted by tag, unbound, unless
+			// the policy requires a binding.
+			if res, err := v.Verify(ctx, fresh(t, e.repository), e.repository, "1.0"); err != nil || res.TagBound {
+				t.Fatalf("Verify(tag) = %+v, %v; want accepted without a binding", res, err)
+			}
+			strict, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{kp.pub}, RequireTagBinding: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := strict.Verify(ctx, fresh(t, e.repository), e.repository, "1.0"); signature.ExitCode(err) != 12 {
+				t.Fatalf("Verify(tag) with requireTagBinding = %v, want exit 12 (no binding)", err)
 			}
 			// The same bundle under B (another digest) is refused.
 			e.putBundle(t, e.b, b)

@@ -72,7 +72,10 @@ func WithMaxCandidates(n int) VerifierOption { return func(v *Verifier) { v.maxC
 // PEM) or its keyless identity and trusted root. Keyless without an identity is refused with
 // ErrKeylessNeedsIdentity.
 func NewVerifier(p *config.Policy, opts ...VerifierOption) (*Verifier, error) {
-	v := &Verifier{maxCandidates: MaxCandidates, logger: slog.Default(), insecure: p.InsecureAcceptUnsigned}
+	// Signatures that bind no tag at all (plain `cosign sign`) are accepted by tag unless the policy
+	// requires a binding, so artifacts signed with the cosign CLI verify; see Policy.RequireTagBinding.
+	v := &Verifier{maxCandidates: MaxCandidates, logger: slog.Default(), insecure: p.InsecureAcceptUnsigned,
+		allowUnboundTag: !p.RequireTagBinding}
 	for _, o := range opts {
 		o(v)
 	}

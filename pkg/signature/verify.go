@@ -136,7 +136,15 @@ func (v *Verifier) tagAccepted(res *Result, repository, tag string) bool {
 		return true
 	}
 	bound := res.boundTags(repository)
-	return slices.Contains(bound, tag) || (v.allowUnboundTag && len(bound) == 0)
+	if slices.Contains(bound, tag) {
+		return true
+	}
+	if v.allowUnboundTag && !slices.ContainsFunc(res.Signatures, func(s SignatureInfo) bool { return s.BoundTag != "" }) {
+		v.logger.Warn("no signature binds the tag; accepted because the policy does not set requireTagBinding",
+			"repository", repository, "tag", tag)
+		return true
+	}
+	return false
 }
 
 // candidate is one signature to check; check returns its description or why it is invalid.
