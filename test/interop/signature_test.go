@@ -227,12 +227,13 @@ func TestSignatureInterop(t *testing.T) {
 							t.Fatalf("Verify(tag) = %+v, %v", res, err)
 						}
 					} else {
-						if !errors.Is(err, signature.ErrTagNotBound) {
-							t.Fatalf("Verify(tag) of an unbound cosign bundle = %v, want ErrTagNotBound", err)
+						// accepted by default (no signature binds any tag), refused under requireTagBinding
+						if err != nil || res.TagBound {
+							t.Fatalf("Verify(tag) of an unbound cosign bundle = %+v, %v; want accepted, unbound", res, err)
 						}
-						lax, _ := signature.NewVerifier(policy, signature.WithAllowUnboundTag())
-						if res, err = lax.Verify(ctx, newRepo(t, repository), repository, "1.4.0"); err != nil || res.TagBound {
-							t.Fatalf("Verify(tag, WithAllowUnboundTag) = %+v, %v", res, err)
+						strict, _ := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{k.pub}, RequireTagBinding: true})
+						if _, err = strict.Verify(ctx, newRepo(t, repository), repository, "1.4.0"); !errors.Is(err, signature.ErrTagNotBound) {
+							t.Fatalf("Verify(tag, requireTagBinding) = %v, want ErrTagNotBound", err)
 						}
 					}
 					t.Logf("PASS gitless verified cosign %s signature", format)
