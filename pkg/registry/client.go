@@ -41,7 +41,8 @@ type Options struct {
 	CredentialHost string
 	// DockerConfig is a docker config.json path; empty means $DOCKER_CONFIG or ~/.docker/config.json.
 	DockerConfig string
-	// RequestTimeout bounds one HTTP request including its retries' individual attempts.
+	// RequestTimeout bounds each attempt of an HTTP request by inactivity: the wait for the response
+	// headers, and then each wait for more of the body. A download that keeps arriving is not cut off.
 	RequestTimeout time.Duration
 	// MaxRetries bounds retries of 5xx, 429 and dropped connections; Retry-After is honoured up to MaxWait.
 	MaxRetries int
@@ -96,7 +97,9 @@ func (o Options) AuthClient(host string) (*auth.Client, error) {
 		return nil, err
 	}
 	client := &auth.Client{
-		Client:     &http.Client{Transport: transport, Timeout: o.RequestTimeout},
+		// No http.Client.Timeout: it would also bound reading a large blob; transport() bounds each
+		// request by inactivity instead, and the caller's context bounds the whole operation.
+		Client:     &http.Client{Transport: transport},
 		Cache:      auth.NewCache(),
 		Credential: cred,
 		Header:     http.Header{"User-Agent": {o.userAgent()}},
@@ -137,7 +140,7 @@ func (o Options) transport() (http.RoundTripper, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	return &retry.Transport{Base: base, Policy: func() retry.Policy { return o.retryPolicy() }}, nil
+	return &retry.Transport{Base: idleTimeout{base: base, d: o.RequestTimeout}, Policy: func() retry.Policy { return o.retryPolicy() }}, nil
 }
 
 func (o Options) credentialFunc(host string) (auth.CredentialFunc, error) {

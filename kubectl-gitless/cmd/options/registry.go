@@ -37,7 +37,7 @@ func (o *Registry) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Username, "username", "u", "", "registry user name (default: docker credential store)")
 	fs.BoolVar(&o.PasswordStdin, "password-stdin", false, "read the registry password or token from stdin")
 	fs.StringVar(&o.DockerConfig, "registry-config", "", "docker config.json with credentials (default: $DOCKER_CONFIG/config.json)")
-	fs.DurationVar(&o.Timeout, "request-timeout", d.RequestTimeout, "timeout of one registry request")
+	fs.DurationVar(&o.Timeout, "request-timeout", d.RequestTimeout, "longest wait for a registry response, or between two reads of its body")
 	fs.IntVar(&o.Retries, "retries", d.MaxRetries, "retries of a request that failed with 5xx, 429 or a dropped connection")
 }
 
