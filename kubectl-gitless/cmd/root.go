@@ -3,8 +3,10 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -25,6 +27,17 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		SilenceErrors: true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl gitless"},
 	}
+	var timeout time.Duration
+	root.PersistentFlags().DurationVar(&timeout, "timeout", 0, "give up on the whole command after this long (0: no limit)")
+	var cancel context.CancelFunc = func() {}
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if timeout > 0 {
+			var ctx context.Context
+			ctx, cancel = context.WithTimeout(cmd.Context(), timeout)
+			cmd.SetContext(ctx)
+		}
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) { cancel() }
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
