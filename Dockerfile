@@ -13,7 +13,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath \
-      -ldflags "-s -w -X main.version=${VERSION}" \
+      -ldflags "-s -w -X github.com/gitless-dev/gitless/pkg/version.Version=${VERSION}" \
       -o /out/argocd-cmp ./argocd-cmp
 
 FROM gcr.io/distroless/static:nonroot
