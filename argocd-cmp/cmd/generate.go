@@ -50,10 +50,10 @@ the registry), extracts it safely and renders it. On any error stdout stays empt
 }
 
 func (o *generateOptions) Run(ctx context.Context) error {
-	log := slog.New(slog.NewJSONHandler(o.errOut, nil)).With("app", os.Getenv("ARGOCD_APP_NAME"), "version", version.Version)
+	log := slog.New(newLogHandler(o.errOut, os.Getenv("GITLESS_LOG_FORMAT"))).With("app", os.Getenv("ARGOCD_APP_NAME"))
 	err := o.run(ctx, log)
 	if err != nil {
-		log.Error("generate failed", "error", err.Error())
+		// Argo CD puts the plugin's stderr into the Application's condition: end with one plain line.
 		fmt.Fprintf(o.errOut, "gitless: %v\n", err)
 	}
 	return err
@@ -99,4 +99,18 @@ func envOr(k, d string) string {
 		return v
 	}
 	return d
+}
+
+// newLogHandler logs as logfmt (readable in an Application's conditions) or, with GITLESS_LOG_FORMAT=json,
+// as JSON for log pipelines.
+func newLogHandler(w io.Writer, format string) slog.Handler {
+	if format == "json" {
+		return slog.NewJSONHandler(w, nil)
+	}
+	return slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{} // Argo CD timestamps the condition; keep the lines short
+		}
+		return a
+	}})
 }
