@@ -1,5 +1,5 @@
 // Package cmd holds the argocd-cmp commands: generate and parameters, the two commands of the
-// ConfigManagementPlugin in manifests/plugin.yaml.
+// ConfigManagementPlugin in manifests/sidecar/plugin.yaml.
 package cmd
 
 import (
