@@ -12,22 +12,17 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
-	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 type inspectOptions struct {
-	options.Registry
-	options.Output
+	refCommand
 	options.Limits
-	genericiooptions.IOStreams
 
 	noFiles bool
-	ref     registry.Reference
-	repo    registry.Repository
 }
 
 func newInspectCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &inspectOptions{IOStreams: streams}
+	o := &inspectOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "inspect REF",
 		Short: "Show an artifact's digest, manifest, annotations, files and referrers",
@@ -36,41 +31,18 @@ layer (downloaded and checked by digest), and what refers to it: signatures, SBO
 through the referrers API, the referrers tag schema and cosign's legacy .sig/.att/.sbom tags.`,
 		Example: `  kubectl gitless inspect registry.example.com/platform/app:1.4.0
   kubectl gitless inspect registry.example.com/platform/app@sha256:... -o json`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(1),
+		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
-	o.Registry.AddFlags(c.Flags())
-	o.Output.AddFlags(c.Flags())
+	o.addFlags(c)
 	o.Limits.AddFlags(c.Flags())
 	c.Flags().BoolVar(&o.noFiles, "no-files", false, "do not download the content layer to list its files")
 	registerCompletions(c)
 	return c
 }
 
-func (o *inspectOptions) Complete(args []string) error {
-	if err := o.Registry.Complete(o.In); err != nil {
-		return err
-	}
-	var err error
-	o.ref, o.repo, err = o.Open(args[0])
-	return err
-}
-
-func (o *inspectOptions) Validate() error {
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
-	return o.Registry.Validate()
-}
+func (o *inspectOptions) Complete(args []string) error { return o.completeRef(args[0]) }
 
 func (o *inspectOptions) Run(cmd *cobra.Command) error {
 	in, err := artifact.Inspect(cmd.Context(), o.repo, o.ref, artifact.InspectOptions{Files: !o.noFiles, Limits: o.Limits.Get()})

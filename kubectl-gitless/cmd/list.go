@@ -8,63 +8,33 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
-	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 type listOptions struct {
-	options.Registry
-	options.Output
-	genericiooptions.IOStreams
-
-	all  bool
-	ref  registry.Reference
-	repo registry.Repository
+	refCommand
+	all bool
 }
 
 func newListCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &listOptions{IOStreams: streams}
+	o := &listOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:     "list REPO",
 		Aliases: []string{"ls"},
 		Short:   "List a repository's tags with digest, creation time, kind and signature status",
 		Example: `  kubectl gitless list registry.example.com/platform/app
   kubectl gitless list registry.example.com/platform/app --all -o json`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(1),
+		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
-	o.Registry.AddFlags(c.Flags())
-	o.Output.AddFlags(c.Flags())
+	o.addFlags(c)
 	c.Flags().BoolVar(&o.all, "all", false, "include signature and referrer tags (*.sig, *.att, *.sbom, sha256-*)")
 	registerCompletions(c)
 	return c
 }
 
-func (o *listOptions) Complete(args []string) error {
-	if err := o.Registry.Complete(o.In); err != nil {
-		return err
-	}
-	var err error
-	o.ref, o.repo, err = o.Open(args[0])
-	return err
-}
-
-func (o *listOptions) Validate() error {
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
-	return o.Registry.Validate()
-}
+func (o *listOptions) Complete(args []string) error { return o.completeRef(args[0]) }
 
 func (o *listOptions) Run(cmd *cobra.Command) error {
 	rows, err := artifact.List(cmd.Context(), o.repo, artifact.ListOptions{All: o.all})

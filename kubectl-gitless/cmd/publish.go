@@ -42,16 +42,8 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 		Example: `  kubectl gitless publish ./deploy/overlays/prod registry.example.com/platform/app:1.4.0,latest
   kubectl gitless publish ./charts/app registry.example.com/charts/app     # tag = chart version
   kubectl gitless publish ./manifests oci-layout:./out:1.0.0                # OCI layout on disk`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(2),
+		RunE:              runE(o),
 		ValidArgsFunction: completeDirThenNone,
 	}
 	f := c.Flags()

@@ -9,23 +9,18 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
-	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 type pullOptions struct {
-	options.Registry
-	options.Output
-	genericiooptions.IOStreams
+	refCommand
 	options.Limits
 
 	dir   string
 	quiet bool
-	ref   registry.Reference
-	repo  registry.Repository
 }
 
 func newPullCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &pullOptions{IOStreams: streams}
+	o := &pullOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "pull REF DIR",
 		Short: "Fetch an artifact by digest, check it and extract it safely into DIR",
@@ -34,20 +29,11 @@ then extract it into DIR (which must not exist or be empty) under the extraction
 Nothing is extracted while streaming, and a failure leaves no partial DIR.`,
 		Example: `  kubectl gitless pull registry.example.com/platform/app:1.4.0 ./app
   kubectl gitless pull oci-layout:./out@sha256:... ./app`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(2),
+		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
-	o.Registry.AddFlags(c.Flags())
-	o.Output.AddFlags(c.Flags())
+	o.addFlags(c)
 	o.Limits.AddFlags(c.Flags())
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars")
 	registerCompletions(c)
@@ -55,20 +41,8 @@ Nothing is extracted while streaming, and a failure leaves no partial DIR.`,
 }
 
 func (o *pullOptions) Complete(args []string) error {
-	var err error
 	o.dir = args[1]
-	if err = o.Registry.Complete(o.In); err != nil {
-		return err
-	}
-	o.ref, o.repo, err = o.Open(args[0])
-	return err
-}
-
-func (o *pullOptions) Validate() error {
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
-	return o.Registry.Validate()
+	return o.completeRef(args[0])
 }
 
 func (o *pullOptions) Run(cmd *cobra.Command) error {

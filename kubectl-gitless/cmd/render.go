@@ -42,16 +42,8 @@ A REF is verified first: --policy takes the sidecar's config file (its registrie
 --key a public key. A DIR is rendered as it stands, with nothing fetched or verified.`,
 		Example: `  kubectl gitless render registry.example.com/platform/app:1.4.0 --policy config.yaml --release app --namespace apps
   kubectl gitless render ./charts/app --values values-prod.yaml --set replicas=3 --kube-version 1.31`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(1),
+		RunE:              runE(o),
 		ValidArgsFunction: completeDirThenNone,
 	}
 	o.addFlags(c)

@@ -13,13 +13,8 @@ import (
 )
 
 type signOptions struct {
-	options.Registry
-	options.Output
+	refCommand
 	options.Signing
-	genericiooptions.IOStreams
-
-	ref  registry.Reference
-	repo registry.Repository
 }
 
 type signResult struct {
@@ -31,7 +26,7 @@ type signResult struct {
 }
 
 func newSignCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &signOptions{IOStreams: streams}
+	o := &signOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "sign REF --key cosign.key",
 		Short: "Sign an artifact with a cosign key (Sigstore bundle referrer, or legacy .sig tag)",
@@ -40,43 +35,24 @@ signed content, so a registry cannot later serve another digest under it without
 No transparency-log upload happens unless --tlog-upload names a Rekor.`,
 		Example: `  COSIGN_PASSWORD=... kubectl gitless sign registry.example.com/platform/app:1.4.0 --key cosign.key
   kubectl gitless sign registry.example.com/platform/app@sha256:... --key cosign.key --signature-format legacy`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(1),
+		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
-	o.Registry.AddFlags(c.Flags())
-	o.Output.AddFlags(c.Flags())
+	o.addFlags(c)
 	o.Signing.AddFlags(c.Flags())
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("signature-format", fixedCompletion("bundle", "legacy"))
 	return c
 }
 
-func (o *signOptions) Complete(args []string) error {
-	if err := o.Registry.Complete(o.In); err != nil {
-		return err
-	}
-	var err error
-	o.ref, o.repo, err = o.Open(args[0])
-	return err
-}
+func (o *signOptions) Complete(args []string) error { return o.completeRef(args[0]) }
 
 func (o *signOptions) Validate() error {
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
 	if err := o.Signing.Validate(); err != nil {
 		return err
 	}
-	return o.Registry.Validate()
+	return o.refCommand.Validate()
 }
 
 func (o *signOptions) Run(cmd *cobra.Command) error {
@@ -84,7 +60,7 @@ func (o *signOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return o.Print(o.Out, res, func(w io.Writer) error {
+	return o.Output.Print(o.Out, res, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s\n", res.Signature)
 		return err
 	})

@@ -13,17 +13,12 @@ import (
 )
 
 type verifyOptions struct {
-	options.Registry
-	options.Output
+	refCommand
 	options.Trust
-	genericiooptions.IOStreams
-
-	ref  registry.Reference
-	repo registry.Repository
 }
 
 func newVerifyCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &verifyOptions{IOStreams: streams}
+	o := &verifyOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "verify REF (--key FILE|DIR... | --policy FILE | --certificate-identity... --certificate-oidc-issuer...)",
 		Short: "Verify an artifact's signatures (Sigstore bundle first, then legacy .sig)",
@@ -33,42 +28,23 @@ found, 11 tag not found, 12 signatures present but none valid for this digest an
 network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
   kubectl gitless verify registry.example.com/platform/app:1.4.0 --policy /etc/gitless/config.yaml -o json`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:              cobra.ExactArgs(1),
+		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
-	o.Registry.AddFlags(c.Flags())
-	o.Output.AddFlags(c.Flags())
+	o.addFlags(c)
 	o.Trust.AddFlags(c.Flags())
 	registerCompletions(c)
 	return c
 }
 
-func (o *verifyOptions) Complete(args []string) error {
-	if err := o.Registry.Complete(o.In); err != nil {
-		return err
-	}
-	var err error
-	o.ref, o.repo, err = o.Open(args[0])
-	return err
-}
+func (o *verifyOptions) Complete(args []string) error { return o.completeRef(args[0]) }
 
 func (o *verifyOptions) Validate() error {
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
 	if err := o.Trust.Validate(); err != nil {
 		return err
 	}
-	return o.Registry.Validate()
+	return o.refCommand.Validate()
 }
 
 func (o *verifyOptions) Run(cmd *cobra.Command) error {
