@@ -343,3 +343,22 @@ func TestConcurrentGeneratesDownloadOnce(t *testing.T) {
 		t.Fatalf("layer downloaded %d times by 4 concurrent generates, want 1", n)
 	}
 }
+
+// A tag on a warm cache costs one request (the tag lookup at the hub); the zone is not asked at all.
+func TestGenerateWarmTagCostsOneRequest(t *testing.T) {
+	w := newWorld(t, testregistry.Distribution, nil, nil)
+	cfg := w.config(t, "")
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	env := cmp.Env{AppName: "a", Params: cmp.Params{Ref: w.refs["kustomize"]}}
+	if _, logs, err := generate(t, cfg, c, env); err != nil {
+		t.Fatalf("cold: %v\n%s", err, logs)
+	}
+	hub, zone := w.hub.Requests(), w.zone.Requests()
+	if _, logs, err := generate(t, cfg, c, env); err != nil {
+		t.Fatalf("warm: %v\n%s", err, logs)
+	}
+	if got := w.hub.Requests() - hub + w.zone.Requests() - zone; got != 1 {
+		t.Fatalf("warm generate by tag made %d requests, want 1", got)
+	}
+}
