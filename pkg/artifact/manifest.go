@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -134,7 +135,31 @@ func Locate(m ocispec.Manifest) (Content, error) {
 		c.Format, c.Files, c.Layer = FormatOrasFile, files, files[0]
 		return c, nil
 	}
+	// `oras push REF app.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip` and the like: one tarball
+	// layer under any config, as Argo CD's own OCI support reads it.
+	if l, ok := tarballLayer(m); ok {
+		c.Format, c.Layer = FormatOras, l
+		return c, nil
+	}
 	return c, unsupported(m)
+}
+
+// tarballLayers are the layer media types read as a (gzip-compressed or plain) tar of manifests.
+var tarballLayers = []string{MediaTypeLayer, ocispec.MediaTypeImageLayer, mediaTypeDockerLayer, MediaTypeHelmLegacyChart,
+	"application/x-tar", "application/x-gtar", "application/gzip", "application/x-gzip"}
+
+// tarballLayer returns the only tarball layer of m, when it has exactly one.
+func tarballLayer(m ocispec.Manifest) (ocispec.Descriptor, bool) {
+	var found []ocispec.Descriptor
+	for _, l := range m.Layers {
+		if slices.Contains(tarballLayers, l.MediaType) {
+			found = append(found, l)
+		}
+	}
+	if len(found) != 1 {
+		return ocispec.Descriptor{}, false
+	}
+	return found[0], true
 }
 
 func (c Content) withLayer(m ocispec.Manifest, mediaTypes ...string) (Content, error) {
