@@ -362,3 +362,32 @@ func TestGenerateWarmTagCostsOneRequest(t *testing.T) {
 		t.Fatalf("warm generate by tag made %d requests, want 1", got)
 	}
 }
+
+// A mirror listing only signatures by an untrusted key cannot hide the hub's valid signature.
+func TestGenerateMirrorCannotHideValidSignature(t *testing.T) {
+	w := newWorld(t, testregistry.Referrers, nil, nil)
+	ctx := context.Background()
+	ref, _ := registry.ParseReference(w.hub.Host + "/platform/late:1.0.0")
+	hubRepo, _ := w.opts.Open(ref)
+	_, err := artifact.Publish(ctx, hubRepo, ref, "../../examples/plain", []string{"1.0.0"}, artifact.PublishOptions{})
+	must(t, err)
+	zoneRef := ref
+	zoneRef.Registry = w.zone.Host
+	zoneRepo, _ := w.opts.Open(zoneRef)
+	_, err = artifact.Copy(ctx, hubRepo, ref, zoneRepo, zoneRef, nil, artifact.CopyOptions{}) // before signing
+	must(t, err)
+	_, _, err = signature.SignReference(ctx, hubRepo, w.signer, ref.Name(), "1.0.0")
+	must(t, err)
+	priv, _, err := signature.GenerateKeyPair([]byte("x"))
+	must(t, err)
+	keyFile := filepath.Join(t.TempDir(), "other.key")
+	must(t, os.WriteFile(keyFile, priv, 0o600))
+	other, err := signature.LoadSigner(keyFile, []byte("x"))
+	must(t, err)
+	_, _, err = signature.SignReference(ctx, zoneRepo, other, ref.Name(), "1.0.0")
+	must(t, err)
+	out, logs, err := generate(t, w.config(t, ""), nil, cmp.Env{AppName: "a", Params: cmp.Params{Ref: ref.String()}})
+	if err != nil || out == "" {
+		t.Fatalf("generate: %v\n%s", err, logs)
+	}
+}

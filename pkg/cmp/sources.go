@@ -82,23 +82,32 @@ func (s *sources) Resolve(ctx context.Context, reference string) (ocispec.Descri
 	return ocispec.Descriptor{}, errors.Join(append(errs, errdef.ErrNotFound)...)
 }
 
-// Predecessors returns the first non-empty answer: a mirror may not have replicated every signature.
+// Predecessors returns the union of every source's answer (mirrors first): a mirror may lack a
+// signature or list bogus ones, and neither may hide the valid signature another source has. The
+// verifier bounds how many candidates it examines.
 func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-	var lastErr error
+	var out []ocispec.Descriptor
+	seen := map[string]bool{}
+	var errs []error
 	for _, e := range s.endpoints {
 		got, err := e.repo.Predecessors(ctx, desc)
 		if err != nil {
-			lastErr = err
+			if !errors.Is(err, errdef.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("%s: %w", e.name, err))
+			}
 			continue
 		}
-		if len(got) > 0 {
-			return got, nil
+		for _, d := range got {
+			if !seen[d.Digest.String()] {
+				seen[d.Digest.String()] = true
+				out = append(out, d)
+			}
 		}
 	}
-	if lastErr != nil && !errors.Is(lastErr, errdef.ErrNotFound) {
-		return nil, lastErr
+	if len(out) == 0 && len(errs) == len(s.endpoints) {
+		return nil, errors.Join(errs...)
 	}
-	return nil, nil
+	return out, nil
 }
 
 func (s *sources) ordered() []endpoint {
