@@ -11,6 +11,7 @@ import (
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -20,12 +21,12 @@ import (
 // no tag.
 func TestMessageSignatureBundle(t *testing.T) {
 	ctx := context.Background()
-	kp := newKeyPair(t, t.TempDir(), "k")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			e := newTamperEnv(t, kind, kp)
 			manifest := fetch(t, e.repo, e.a)
-			sv, err := cosign.LoadPrivateKey(kp.privPEM, kp.pass, nil)
+			sv, err := cosign.LoadPrivateKey(kp.PrivPEM, kp.Pass, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,26 +48,26 @@ func TestMessageSignatureBundle(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.putBundle(t, e.a, b)
-			v := keyVerifier(t, nil, kp.pub)
-			res, err := v.Verify(ctx, fresh(t, e.repository), e.repository, e.a.Digest.String())
+			v := keyVerifier(t, nil, kp.Pub)
+			res, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, e.a.Digest.String())
 			if err != nil || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[0].BoundTag != "" {
 				t.Fatalf("Verify(digest) = %+v, %v", res, err)
 			}
 			// No signature binds any tag (as with plain `cosign sign`): accepted by tag, unbound, unless
 			// the policy requires a binding.
-			if res, err := v.Verify(ctx, fresh(t, e.repository), e.repository, "1.0"); err != nil || res.TagBound {
+			if res, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); err != nil || res.TagBound {
 				t.Fatalf("Verify(tag) = %+v, %v; want accepted without a binding", res, err)
 			}
-			strict, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{kp.pub}, RequireTagBinding: true})
+			strict, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{kp.Pub}, RequireTagBinding: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := strict.Verify(ctx, fresh(t, e.repository), e.repository, "1.0"); signature.ExitCode(err) != 12 {
+			if _, err := strict.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); signature.ExitCode(err) != 12 {
 				t.Fatalf("Verify(tag) with requireTagBinding = %v, want exit 12 (no binding)", err)
 			}
 			// The same bundle under B (another digest) is refused.
 			e.putBundle(t, e.b, b)
-			if _, err := v.Verify(ctx, fresh(t, e.repository), e.repository, e.b.Digest.String()); signature.ExitCode(err) != 12 {
+			if _, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, e.b.Digest.String()); signature.ExitCode(err) != 12 {
 				t.Fatalf("Verify(B) = %v, want exit 12", err)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/image-spec/specs-go"
 	"oras.land/oras-go/v2/content/oci"
 
+	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -29,16 +30,16 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		for _, format := range formats {
 			t.Run(string(kind)+"/"+string(format), func(t *testing.T) {
 				reg := testregistry.New(t, kind)
-				repo, repository := newRepo(t, reg, "platform/app")
-				kp := newKeyPair(t, t.TempDir(), "k")
-				desc := pushArtifact(t, repo, "1.4.0", "v1.4.0")
-				sigDesc, err := signature.Sign(ctx, repo, kp.signer, repository, desc,
+				repo, repository := sigtest.NewRepo(t, reg, "platform/app")
+				kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+				desc := sigtest.PushArtifact(t, repo, "1.4.0", "v1.4.0")
+				sigDesc, err := signature.Sign(ctx, repo, kp.Signer, repository, desc,
 					signature.WithFormat(format), signature.WithTag("1.4.0"), signature.WithAnnotations(map[string]string{"team": "platform"}))
 				if err != nil {
 					t.Fatal(err)
 				}
-				v := keyVerifier(t, nil, kp.pub)
-				res, err := v.Verify(ctx, fresh(t, repository), repository, "1.4.0")
+				v := keyVerifier(t, nil, kp.Pub)
+				res, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.4.0")
 				if err != nil {
 					t.Fatalf("Verify(tag) = %v (exit %d)", err, signature.ExitCode(err))
 				}
@@ -46,10 +47,10 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 					t.Fatalf("result = %+v", res)
 				}
 				s := res.Signatures[0]
-				if s.Format != format || s.Manifest != sigDesc.Digest || s.BoundTag != "1.4.0" || s.Annotations["team"] != "platform" || s.KeySource != kp.pub || len(s.KeyID) != 64 {
+				if s.Format != format || s.Manifest != sigDesc.Digest || s.BoundTag != "1.4.0" || s.Annotations["team"] != "platform" || s.KeySource != kp.Pub || len(s.KeyID) != 64 {
 					t.Fatalf("signature info = %+v", s)
 				}
-				res, err = v.Verify(ctx, fresh(t, repository), repository, desc.Digest.String())
+				res, err = v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, desc.Digest.String())
 				if err != nil || res.Tag != "" || res.TagBound {
 					t.Fatalf("Verify(digest) = %+v, %v", res, err)
 				}
@@ -67,25 +68,25 @@ func TestSignAccumulates(t *testing.T) {
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			reg := testregistry.New(t, kind)
-			repo, repository := newRepo(t, reg, "app")
+			repo, repository := sigtest.NewRepo(t, reg, "app")
 			dir := t.TempDir()
-			a, b := newKeyPair(t, dir, "a"), newKeyPair(t, dir, "b")
-			desc := pushArtifact(t, repo, "1.0", "x")
-			for _, kp := range []*keyPair{a, b} {
+			a, b := sigtest.NewKeyPair(t, dir, "a"), sigtest.NewKeyPair(t, dir, "b")
+			desc := sigtest.PushArtifact(t, repo, "1.0", "x")
+			for _, kp := range []*sigtest.KeyPair{a, b} {
 				for _, f := range formats {
-					if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithFormat(f), signature.WithTag("1.0")); err != nil {
+					if _, err := signature.Sign(ctx, repo, kp.Signer, repository, desc, signature.WithFormat(f), signature.WithTag("1.0")); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
-			res, err := keyVerifier(t, nil, dir).Verify(ctx, fresh(t, repository), repository, "1.0") // a directory of keys
+			res, err := keyVerifier(t, nil, dir).Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.0") // a directory of keys
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(res.Signatures) != 4 || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[3].Format != signature.FormatLegacy {
 				t.Fatalf("signatures = %+v", res.Signatures)
 			}
-			res, err = keyVerifier(t, nil, b.pub).Verify(ctx, fresh(t, repository), repository, "1.0")
+			res, err = keyVerifier(t, nil, b.Pub).Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.0")
 			if err != nil || len(res.Signatures) != 2 {
 				t.Fatalf("verify with b = %+v, %v", res, err)
 			}
@@ -99,14 +100,14 @@ func TestSignVerifyOCILayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kp := newKeyPair(t, t.TempDir(), "k")
-	desc := pushArtifact(t, store, "2.0", "layout")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	desc := sigtest.PushArtifact(t, store, "2.0", "layout")
 	for _, f := range formats {
-		if _, err := signature.Sign(ctx, store, kp.signer, "hub.example.com/app", desc, signature.WithFormat(f), signature.WithTag("2.0")); err != nil {
+		if _, err := signature.Sign(ctx, store, kp.Signer, "hub.example.com/app", desc, signature.WithFormat(f), signature.WithTag("2.0")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, err := keyVerifier(t, nil, kp.pub).Verify(ctx, store, "hub.example.com/app", "2.0")
+	res, err := keyVerifier(t, nil, kp.Pub).Verify(ctx, store, "hub.example.com/app", "2.0")
 	if err != nil || len(res.Signatures) != 2 || !res.TagBound {
 		t.Fatalf("Verify = %+v, %v", res, err)
 	}
@@ -115,20 +116,20 @@ func TestSignVerifyOCILayout(t *testing.T) {
 func TestSignReferenceBindsTags(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Distribution)
-	repo, repository := newRepo(t, reg, "app")
-	kp := newKeyPair(t, t.TempDir(), "k")
-	desc := pushArtifact(t, repo, "3.0", "three")
+	repo, repository := sigtest.NewRepo(t, reg, "app")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	desc := sigtest.PushArtifact(t, repo, "3.0", "three")
 	for _, ref := range []string{"3.0", desc.Digest.String()} {
-		subject, _, err := signature.SignReference(ctx, repo, kp.signer, repository, ref, signature.WithFormat(signature.FormatLegacy))
+		subject, _, err := signature.SignReference(ctx, repo, kp.Signer, repository, ref, signature.WithFormat(signature.FormatLegacy))
 		if err != nil || subject.Digest != desc.Digest {
 			t.Fatalf("SignReference(%s) = %v, %v", ref, subject.Digest, err)
 		}
 	}
-	res, err := keyVerifier(t, nil, kp.pub).Verify(ctx, fresh(t, repository), repository, "3.0")
+	res, err := keyVerifier(t, nil, kp.Pub).Verify(ctx, sigtest.OpenRepo(t, repository), repository, "3.0")
 	if err != nil || !res.TagBound || len(res.Signatures) != 2 || res.Signatures[0].BoundTag != "3.0" || res.Signatures[1].BoundTag != "" {
 		t.Fatalf("Verify = %+v, %v", res, err)
 	}
-	if _, _, err := signature.SignReference(ctx, repo, kp.signer, repository, "nope"); err == nil {
+	if _, _, err := signature.SignReference(ctx, repo, kp.Signer, repository, "nope"); err == nil {
 		t.Fatal("signing a missing tag must fail")
 	}
 }
@@ -136,14 +137,14 @@ func TestSignReferenceBindsTags(t *testing.T) {
 func TestSignRefusesWrongTag(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Referrers)
-	repo, repository := newRepo(t, reg, "app")
-	kp := newKeyPair(t, t.TempDir(), "k")
-	d1 := pushArtifact(t, repo, "1.0", "one")
-	pushArtifact(t, repo, "2.0", "two")
-	if _, err := signature.Sign(ctx, repo, kp.signer, repository, d1, signature.WithTag("2.0")); err == nil || !strings.Contains(err.Error(), "points to") {
+	repo, repository := sigtest.NewRepo(t, reg, "app")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	d1 := sigtest.PushArtifact(t, repo, "1.0", "one")
+	sigtest.PushArtifact(t, repo, "2.0", "two")
+	if _, err := signature.Sign(ctx, repo, kp.Signer, repository, d1, signature.WithTag("2.0")); err == nil || !strings.Contains(err.Error(), "points to") {
 		t.Fatalf("Sign with a tag naming another digest = %v", err)
 	}
-	if _, err := signature.Sign(ctx, repo, kp.signer, repository, d1, signature.WithTlogUpload("https://rekor.example")); !errors.Is(err, signature.ErrUnsupported) {
+	if _, err := signature.Sign(ctx, repo, kp.Signer, repository, d1, signature.WithTlogUpload("https://rekor.example")); !errors.Is(err, signature.ErrUnsupported) {
 		t.Fatalf("Sign with tlog upload = %v, want ErrUnsupported", err)
 	}
 }
@@ -151,18 +152,18 @@ func TestSignRefusesWrongTag(t *testing.T) {
 func TestCacheByDigestAndPolicy(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Referrers)
-	r, repository := newRepo(t, reg, "app")
-	kp := newKeyPair(t, t.TempDir(), "k")
-	desc := pushArtifact(t, r, "1.0", "x")
+	r, repository := sigtest.NewRepo(t, reg, "app")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	desc := sigtest.PushArtifact(t, r, "1.0", "x")
 	if err := r.Tag(ctx, desc, "latest"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := signature.Sign(ctx, r, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+	if _, err := signature.Sign(ctx, r, kp.Signer, repository, desc, signature.WithTag("1.0")); err != nil {
 		t.Fatal(err)
 	}
-	repo := &countingRepo{Repository: fresh(t, repository)}
+	repo := &countingRepo{Repository: sigtest.OpenRepo(t, repository)}
 	cache := signature.NewCache(10)
-	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, kp.pub)
+	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, kp.Pub)
 	if _, err := v.Verify(ctx, repo, repository, "1.0"); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,8 @@ func TestCacheByDigestAndPolicy(t *testing.T) {
 		t.Fatalf("unbound tag through the cache = %v", err)
 	}
 	// Another policy (another key) does not share entries.
-	other := newKeyPair(t, t.TempDir(), "o")
-	if _, err := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, other.pub).Verify(ctx, repo, repository, "1.0"); signature.ExitCode(err) != 12 {
+	other := sigtest.NewKeyPair(t, t.TempDir(), "o")
+	if _, err := keyVerifier(t, []signature.VerifierOption{signature.WithCache(cache)}, other.Pub).Verify(ctx, repo, repository, "1.0"); signature.ExitCode(err) != 12 {
 		t.Fatalf("other policy = %v", err)
 	}
 }
@@ -185,8 +186,8 @@ func TestCacheByDigestAndPolicy(t *testing.T) {
 func TestInsecureAcceptUnsigned(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Referrers)
-	repo, repository := newRepo(t, reg, "dev/app")
-	pushArtifact(t, repo, "0.1", "unsigned")
+	repo, repository := sigtest.NewRepo(t, reg, "dev/app")
+	sigtest.PushArtifact(t, repo, "0.1", "unsigned")
 	var logs bytes.Buffer
 	v, err := signature.NewVerifier(&config.Policy{Match: "**", InsecureAcceptUnsigned: true},
 		signature.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
@@ -247,8 +248,8 @@ func TestExitCode(t *testing.T) {
 // A registry that fails is a transport error (exit 1), never "no signature" or "invalid".
 func TestTransportFailureIsNotAVerdict(t *testing.T) {
 	ctx := context.Background()
-	kp := newKeyPair(t, t.TempDir(), "k")
-	v := keyVerifier(t, nil, kp.pub)
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.Pub)
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			var failing atomic.Bool
@@ -261,18 +262,18 @@ func TestTransportFailureIsNotAVerdict(t *testing.T) {
 					h.ServeHTTP(w, r)
 				})
 			}))
-			repo, repository := newRepo(t, reg, "app")
-			desc := pushArtifact(t, repo, "1.0", "x")
-			if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+			repo, repository := sigtest.NewRepo(t, reg, "app")
+			desc := sigtest.PushArtifact(t, repo, "1.0", "x")
+			if _, err := signature.Sign(ctx, repo, kp.Signer, repository, desc, signature.WithTag("1.0")); err != nil {
 				t.Fatal(err)
 			}
 			failing.Store(true)
-			_, err := v.Verify(ctx, fresh(t, repository), repository, "1.0")
+			_, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.0")
 			if err == nil || signature.ExitCode(err) != 1 {
 				t.Fatalf("Verify() through a failing registry = %v (exit %d), want a transport error (exit 1)", err, signature.ExitCode(err))
 			}
 			reg.Close()
-			if _, err := v.Verify(ctx, fresh(t, repository), repository, "1.0"); signature.ExitCode(err) != 1 {
+			if _, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.0"); signature.ExitCode(err) != 1 {
 				t.Fatalf("Verify() against a closed registry = %v, want exit 1", err)
 			}
 		})
@@ -282,17 +283,17 @@ func TestTransportFailureIsNotAVerdict(t *testing.T) {
 func TestVerifyConcurrently(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.Referrers)
-	repo, repository := newRepo(t, reg, "app")
-	kp := newKeyPair(t, t.TempDir(), "k")
-	desc := pushArtifact(t, repo, "1.0", "x")
-	if _, err := signature.Sign(ctx, repo, kp.signer, repository, desc, signature.WithTag("1.0")); err != nil {
+	repo, repository := sigtest.NewRepo(t, reg, "app")
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	desc := sigtest.PushArtifact(t, repo, "1.0", "x")
+	if _, err := signature.Sign(ctx, repo, kp.Signer, repository, desc, signature.WithTag("1.0")); err != nil {
 		t.Fatal(err)
 	}
-	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(signature.NewCache(4))}, kp.pub)
+	v := keyVerifier(t, []signature.VerifierOption{signature.WithCache(signature.NewCache(4))}, kp.Pub)
 	errs := make(chan error, 8)
 	for range 8 {
 		go func() {
-			res, err := v.Verify(ctx, fresh(t, repository), repository, "1.0")
+			res, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.0")
 			if err == nil {
 				res.Signatures[0].BoundTag = "mutated by a caller" // must not leak into the cache
 			}

@@ -21,6 +21,7 @@ import (
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -31,22 +32,30 @@ type tamperEnv struct {
 	reg        *testregistry.Registry
 	repo       *remote.Repository
 	repository string
-	kp         *keyPair
+	kp         *sigtest.KeyPair
 	a, b       ocispec.Descriptor
 }
 
-func newTamperEnv(t *testing.T, kind testregistry.Kind, kp *keyPair) *tamperEnv {
+func newTamperEnv(t *testing.T, kind testregistry.Kind, kp *sigtest.KeyPair) *tamperEnv {
 	t.Helper()
 	e := &tamperEnv{reg: testregistry.New(t, kind), kp: kp}
-	e.repo, e.repository = newRepo(t, e.reg, "apps/web")
-	e.a = pushArtifact(t, e.repo, "1.0", "version one")
-	e.b = pushArtifact(t, e.repo, "2.0", "version two")
+	e.repo, e.repository = sigtest.NewRepo(t, e.reg, "apps/web")
+	e.a = sigtest.PushArtifact(t, e.repo, "1.0", "version one")
+	e.b = sigtest.PushArtifact(t, e.repo, "2.0", "version two")
 	return e
 }
 
 func (e *tamperEnv) sign(t *testing.T, d ocispec.Descriptor, tag string, f signature.Format) {
 	t.Helper()
-	if _, err := signature.Sign(context.Background(), e.repo, e.kp.signer, e.repository, d, signature.WithFormat(f), signature.WithTag(tag)); err != nil {
+	if _, err := signature.Sign(context.Background(), e.repo, e.kp.Signer, e.repository, d, signature.WithFormat(f), signature.WithTag(tag)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tag points tag at d, wherever it pointed before.
+func (e *tamperEnv) tag(t *testing.T, d ocispec.Descriptor, tag string) {
+	t.Helper()
+	if err := e.repo.Tag(context.Background(), d, tag); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -116,9 +125,9 @@ func (e *tamperEnv) putLegacy(t *testing.T, subject ocispec.Descriptor, payload 
 }
 
 // signedStatementBundle makes a cosign-shaped bundle over statement, signed by kp.
-func signedStatementBundle(t *testing.T, kp *keyPair, statement []byte) []byte {
+func signedStatementBundle(t *testing.T, kp *sigtest.KeyPair, statement []byte) []byte {
 	t.Helper()
-	sv, err := cosign.LoadPrivateKey(kp.privPEM, kp.pass, nil)
+	sv, err := cosign.LoadPrivateKey(kp.PrivPEM, kp.Pass, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +136,7 @@ func signedStatementBundle(t *testing.T, kp *keyPair, statement []byte) []byte {
 		t.Fatal(err)
 	}
 	pub, _ := sv.PublicKey()
-	b, err := cbundle.MakeNewBundle(pub, nil, statement, env, kp.pubPEM, nil)
+	b, err := cbundle.MakeNewBundle(pub, nil, statement, env, kp.PubPEM, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +146,8 @@ func signedStatementBundle(t *testing.T, kp *keyPair, statement []byte) []byte {
 func TestTampering(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	kp, other := newKeyPair(t, dir, "good"), newKeyPair(t, dir, "other")
-	v := keyVerifier(t, nil, kp.pub)
+	kp, other := sigtest.NewKeyPair(t, dir, "good"), sigtest.NewKeyPair(t, dir, "other")
+	v := keyVerifier(t, nil, kp.Pub)
 	tests := []struct {
 		name   string
 		tamper func(t *testing.T, e *tamperEnv) (ref string)
@@ -157,7 +166,7 @@ func TestTampering(t *testing.T) {
 			return "1.0"
 		}, signature.ErrNoValidSignature},
 		{"payload naming another digest/legacy", func(t *testing.T, e *tamperEnv) string {
-			sv, _ := cosign.LoadPrivateKey(kp.privPEM, kp.pass, nil)
+			sv, _ := cosign.LoadPrivateKey(kp.PrivPEM, kp.Pass, nil)
 			p := fmt.Sprintf(`{"critical":{"identity":{"docker-reference":%q},"image":{"docker-manifest-digest":%q},"type":"cosign container image signature"},"optional":{"dev.gitless.tag":"1.0"}}`, e.repository, e.b.Digest)
 			sig, _ := sv.SignMessage(strings.NewReader(p))
 			e.putLegacy(t, e.a, []byte(p), base64.StdEncoding.EncodeToString(sig))
@@ -184,53 +193,21 @@ func TestTampering(t *testing.T) {
 			e.putBundle(t, e.a, e.bundleOf(t, e.b))
 			return e.a.Digest.String()
 		}, signature.ErrNoValidSignature},
-		{"tag moved after signing/bundle", func(t *testing.T, e *tamperEnv) string {
-			e.sign(t, e.a, "1.0", signature.FormatBundle)
-			e.sign(t, e.b, "2.0", signature.FormatBundle)
-			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil { // the registry now serves 1.0's digest as 2.0
-				t.Fatal(err)
-			}
-			return "2.0"
-		}, signature.ErrTagNotBound},
-		{"tag moved after signing/legacy", func(t *testing.T, e *tamperEnv) string {
-			e.sign(t, e.a, "1.0", signature.FormatLegacy)
-			e.sign(t, e.b, "2.0", signature.FormatLegacy)
-			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
-				t.Fatal(err)
-			}
-			return "2.0"
-		}, signature.ErrTagNotBound},
-		{"same digest copied to another repository/bundle", func(t *testing.T, e *tamperEnv) string {
-			e.sign(t, e.a, "1.0", signature.FormatBundle)
-			e.repository = e.reg.Host + "/apps/other" // same registry, same digest, tag 1.0 there too
-			other, _ := newRepo(t, e.reg, "apps/other")
-			copyArtifact(t, e.repo, other, e.a, "1.0")
-			e.repo = other
-			return "1.0"
-		}, signature.ErrTagNotBound},
-		{"same digest copied to another repository/legacy", func(t *testing.T, e *tamperEnv) string {
-			e.sign(t, e.a, "1.0", signature.FormatLegacy)
-			e.repository = e.reg.Host + "/apps/other"
-			other, _ := newRepo(t, e.reg, "apps/other")
-			copyArtifact(t, e.repo, other, e.a, "1.0")
-			e.repo = other
-			return "1.0"
-		}, signature.ErrTagNotBound},
+		{"tag moved after signing/bundle", tagMoved(signature.FormatBundle), signature.ErrTagNotBound},
+		{"tag moved after signing/legacy", tagMoved(signature.FormatLegacy), signature.ErrTagNotBound},
+		{"same digest copied to another repository/bundle", copiedToOtherRepo(signature.FormatBundle), signature.ErrTagNotBound},
+		{"same digest copied to another repository/legacy", copiedToOtherRepo(signature.FormatLegacy), signature.ErrTagNotBound},
 		{"signed annotations altered/legacy", func(t *testing.T, e *tamperEnv) string {
 			e.sign(t, e.a, "1.0", signature.FormatLegacy)
 			p, sig := e.legacyOf(t, e.a)
 			e.putLegacy(t, e.a, bytes.Replace(p, []byte(`"1.0"`), []byte(`"2.0"`), 1), sig)
-			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
-				t.Fatal(err)
-			}
+			e.tag(t, e.a, "2.0")
 			return "2.0"
 		}, signature.ErrNoValidSignature},
 		{"signed annotations altered/bundle", func(t *testing.T, e *tamperEnv) string {
 			e.sign(t, e.a, "1.0", signature.FormatBundle)
 			e.onlyBundle(t, alterBundlePayload(t, e.bundleOf(t, e.a), `"1.0"`, `"2.0"`))
-			if err := e.repo.Tag(ctx, e.a, "2.0"); err != nil {
-				t.Fatal(err)
-			}
+			e.tag(t, e.a, "2.0")
 			return "2.0"
 		}, signature.ErrNoValidSignature},
 		{"bundle with a mismatched signature", func(t *testing.T, e *tamperEnv) string {
@@ -250,7 +227,7 @@ func TestTampering(t *testing.T) {
 			t.Run(string(kind)+"/"+tt.name, func(t *testing.T) {
 				e := newTamperEnv(t, kind, kp)
 				ref := tt.tamper(t, e)
-				res, err := v.Verify(ctx, fresh(t, e.repository), e.repository, ref)
+				res, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, ref)
 				if !errors.Is(err, tt.want) || signature.ExitCode(err) != signature.ExitCode(tt.want) {
 					t.Fatalf("Verify(%s) = %+v, %v (exit %d); want %v (exit %d)", ref, res, err, signature.ExitCode(err), tt.want, signature.ExitCode(tt.want))
 				}
@@ -264,8 +241,8 @@ func TestTampering(t *testing.T) {
 // 1,000 layers: verification fails with 12 after a bounded number of fetches.
 func TestBogusSignatureFlood(t *testing.T) {
 	ctx := context.Background()
-	kp := newKeyPair(t, t.TempDir(), "k")
-	v := keyVerifier(t, nil, kp.pub)
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.Pub)
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			e := newTamperEnv(t, kind, kp)
@@ -311,6 +288,29 @@ func TestBogusSignatureFlood(t *testing.T) {
 	}
 }
 
+// tagMoved signs A as 1.0 and B as 2.0 in format f, then moves tag 2.0 to A: the registry now
+// serves 1.0's digest as 2.0.
+func tagMoved(f signature.Format) func(*testing.T, *tamperEnv) string {
+	return func(t *testing.T, e *tamperEnv) string {
+		e.sign(t, e.a, "1.0", f)
+		e.sign(t, e.b, "2.0", f)
+		e.tag(t, e.a, "2.0")
+		return "2.0"
+	}
+}
+
+// copiedToOtherRepo signs A as 1.0 in format f, then copies it with its signatures to apps/other
+// on the same registry (same digest, tag 1.0 there too) and points e there.
+func copiedToOtherRepo(f signature.Format) func(*testing.T, *tamperEnv) string {
+	return func(t *testing.T, e *tamperEnv) string {
+		e.sign(t, e.a, "1.0", f)
+		other, repository := sigtest.NewRepo(t, e.reg, "apps/other")
+		copyArtifact(t, e.repo, other, e.a, "1.0")
+		e.repo, e.repository = other, repository
+		return "1.0"
+	}
+}
+
 // copyArtifact copies d with its signatures (referrers and the .sig tag) from src to dst.
 func copyArtifact(t *testing.T, src, dst *remote.Repository, d ocispec.Descriptor, tag string) {
 	t.Helper()
@@ -328,8 +328,8 @@ func copyArtifact(t *testing.T, src, dst *remote.Repository, d ocispec.Descripto
 // TestBogusLegacyFlood plants a .sig manifest of 1,000 bogus layers.
 func TestBogusLegacyFlood(t *testing.T) {
 	ctx := context.Background()
-	kp := newKeyPair(t, t.TempDir(), "k")
-	v := keyVerifier(t, nil, kp.pub)
+	kp := sigtest.NewKeyPair(t, t.TempDir(), "k")
+	v := keyVerifier(t, nil, kp.Pub)
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			e := newTamperEnv(t, kind, kp)
@@ -350,7 +350,7 @@ func TestBogusLegacyFlood(t *testing.T) {
 			m, _ := json.Marshal(ocispec.Manifest{Versioned: manifestVersion, MediaType: ocispec.MediaTypeImageManifest,
 				Config: ocispec.Descriptor{MediaType: cfg.MediaType, Digest: cfg.Digest, Size: cfg.Size}, Layers: layers})
 			putManifest(t, e.reg, "apps/web", signature.LegacyTag(e.a.Digest), ocispec.MediaTypeImageManifest, m)
-			repo := &countingRepo{Repository: fresh(t, e.repository)}
+			repo := &countingRepo{Repository: sigtest.OpenRepo(t, e.repository)}
 			_, err := v.Verify(ctx, repo, e.repository, e.a.Digest.String())
 			if signature.ExitCode(err) != 12 {
 				t.Fatalf("Verify() = %v, want exit 12", err)

@@ -250,32 +250,67 @@ func (s *cmpServer) Detect(ctx context.Context, t *testing.T, a app) error {
 	return nil
 }
 
-// Generate asks the plugin for a's manifests as runConfigManagementPluginSidecars does: detect,
-// CheckPluginConfiguration, GenerateManifest fed by cmp.SendRepoStream, and the same conversion of
-// each returned manifest to objects (an output Argo CD cannot parse is an error here too).
-func (s *cmpServer) Generate(ctx context.Context, t *testing.T, a app) ([]string, error) {
+// cmpRequest is one repo-server request to the plugin in flight: under the repo-server's deadline,
+// over the connection discovery picked, with the env and paths it streams.
+type cmpRequest struct {
+	ctx               context.Context
+	client            pluginclient.ConfigManagementPluginServiceClient
+	env               []string
+	repoPath, appPath string
+	close             func()
+}
+
+// request starts a request for a with the env envOf builds, as the repo-server does; the caller
+// must call close.
+func (s *cmpServer) request(ctx context.Context, t *testing.T, a app, envOf func() ([]string, error)) (*cmpRequest, error) {
 	t.Helper()
 	ctx, cancel := withRepoServerDeadline(ctx)
-	defer cancel()
-	env, err := a.generateEnv()
+	env, err := envOf()
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	repoPath, appPath := a.repoDir(t)
 	conn, client, err := s.connect(ctx, a, repoPath, appPath, env)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	defer utilio.Close(conn)
-	if _, err := client.CheckPluginConfiguration(ctx, &emptypb.Empty{}); err != nil {
+	r := &cmpRequest{ctx: ctx, client: client, env: env, repoPath: repoPath, appPath: appPath}
+	r.close = func() {
+		utilio.Close(conn)
+		cancel()
+	}
+	return r, nil
+}
+
+// sendRepo streams the application's files and env on stream with cmp.SendRepoStream.
+func (r *cmpRequest) sendRepo(stream cmp.StreamSender) error {
+	if err := cmp.SendRepoStream(r.ctx, r.appPath, r.repoPath, stream, r.env, nil); err != nil {
+		return fmt.Errorf("sending files to cmp-server: %w", err)
+	}
+	return nil
+}
+
+// Generate asks the plugin for a's manifests as runConfigManagementPluginSidecars does: detect,
+// CheckPluginConfiguration, GenerateManifest fed by cmp.SendRepoStream, and the same conversion of
+// each returned manifest to objects (an output Argo CD cannot parse is an error here too).
+func (s *cmpServer) Generate(ctx context.Context, t *testing.T, a app) ([]string, error) {
+	t.Helper()
+	r, err := s.request(ctx, t, a, a.generateEnv)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	if _, err := r.client.CheckPluginConfiguration(r.ctx, &emptypb.Empty{}); err != nil {
 		return nil, fmt.Errorf("checking plugin configuration: %w", err)
 	}
-	stream, err := client.GenerateManifest(ctx, grpc_retry.Disable())
+	stream, err := r.client.GenerateManifest(r.ctx, grpc_retry.Disable())
 	if err != nil {
 		return nil, fmt.Errorf("opening generate stream: %w", err)
 	}
-	if err := cmp.SendRepoStream(ctx, appPath, repoPath, stream, env, nil); err != nil {
-		return nil, fmt.Errorf("sending files to cmp-server: %w", err)
+	if err := r.sendRepo(stream); err != nil {
+		return nil, err
 	}
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
@@ -293,24 +328,17 @@ func (s *cmpServer) Generate(ctx context.Context, t *testing.T, a app) ([]string
 // Argo CD UI's Parameters tab).
 func (s *cmpServer) Parameters(ctx context.Context, t *testing.T, a app) ([]*announcement, error) {
 	t.Helper()
-	ctx, cancel := withRepoServerDeadline(ctx)
-	defer cancel()
-	env, err := a.parametersEnv()
+	r, err := s.request(ctx, t, a, a.parametersEnv)
 	if err != nil {
 		return nil, err
 	}
-	repoPath, appPath := a.repoDir(t)
-	conn, client, err := s.connect(ctx, a, repoPath, appPath, env)
-	if err != nil {
-		return nil, err
-	}
-	defer utilio.Close(conn)
-	stream, err := client.GetParametersAnnouncement(ctx, grpc_retry.Disable())
+	defer r.close()
+	stream, err := r.client.GetParametersAnnouncement(r.ctx, grpc_retry.Disable())
 	if err != nil {
 		return nil, fmt.Errorf("opening parameters stream: %w", err)
 	}
-	if err := cmp.SendRepoStream(ctx, appPath, repoPath, stream, env, nil); err != nil {
-		return nil, fmt.Errorf("sending files to cmp-server: %w", err)
+	if err := r.sendRepo(stream); err != nil {
+		return nil, err
 	}
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
@@ -319,9 +347,6 @@ func (s *cmpServer) Parameters(ctx context.Context, t *testing.T, a app) ([]*ann
 	return resp.GetParameterAnnouncements(), nil
 }
 
-// captureArgoLogs sends Argo CD's logrus output to the test log for the test's duration, at warning
-// level (a failed plugin command is logged with its stderr at error level); E2E_ARGOCD_LOG_LEVEL=info
-// adds every gRPC call and every plugin command.
 func captureArgoLogs(t *testing.T) {
 	t.Helper()
 	prevOut, prevLevel := log.StandardLogger().Out, log.GetLevel()

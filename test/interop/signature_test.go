@@ -6,7 +6,6 @@ package interop
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -18,11 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2"
-	"oras.land/oras-go/v2/content"
-	"oras.land/oras-go/v2/registry/remote"
-
+	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -95,17 +90,8 @@ type keys struct {
 // libraryKeys generates a key pair with pkg/signature; cosignKeys with `cosign generate-key-pair`.
 func libraryKeys(t *testing.T, dir string) *keys {
 	t.Helper()
-	k := &keys{source: "library", priv: filepath.Join(dir, "lib.key"), pub: filepath.Join(dir, "lib.pub"), password: "lib-pass"}
-	priv, pub, err := signature.GenerateKeyPair([]byte(k.password))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(k.priv, priv, 0o600)
-	os.WriteFile(k.pub, pub, 0o644)
-	if k.signer, err = signature.LoadSigner(k.priv, []byte(k.password)); err != nil {
-		t.Fatal(err)
-	}
-	return k
+	kp := sigtest.NewKeyPair(t, dir, "lib")
+	return &keys{source: "library", priv: kp.Priv, pub: kp.Pub, password: string(kp.Pass), signer: kp.Signer}
 }
 
 func cosignKeys(t *testing.T, c *cosignCLI, dir string) *keys {
@@ -119,42 +105,6 @@ func cosignKeys(t *testing.T, c *cosignCLI, dir string) *keys {
 		t.Fatal(err)
 	}
 	return k
-}
-
-func pushArtifact(t *testing.T, repo oras.Target, tag, text string) ocispec.Descriptor {
-	t.Helper()
-	ctx := context.Background()
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	fmt.Fprint(zw, text)
-	zw.Close()
-	push := func(mt string, b []byte) ocispec.Descriptor {
-		d := content.NewDescriptorFromBytes(mt, b)
-		if err := repo.Push(ctx, d, bytes.NewReader(b)); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	cfg := push(ocispec.MediaTypeImageConfig, []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`))
-	layer := push(ocispec.MediaTypeImageLayerGzip, gz.Bytes())
-	desc, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, "", oras.PackManifestOptions{ConfigDescriptor: &cfg, Layers: []ocispec.Descriptor{layer}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := repo.Tag(ctx, desc, tag); err != nil {
-		t.Fatal(err)
-	}
-	return desc
-}
-
-func newRepo(t *testing.T, repository string) *remote.Repository {
-	t.Helper()
-	r, err := remote.NewRepository(repository)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.PlainHTTP = true
-	return r
 }
 
 // TestSignatureInterop runs the matrix signer × verifier × format × registry kind × key source.
@@ -172,9 +122,8 @@ func TestSignatureInterop(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/%s-key", kind, format, k.source)
 				t.Run("gitless-sign/cosign-verify/"+name, func(t *testing.T) {
 					reg := testregistry.New(t, kind)
-					repository := reg.Host + "/apps/web"
-					repo := newRepo(t, repository)
-					desc := pushArtifact(t, repo, "1.4.0", name)
+					repo, repository := sigtest.NewRepo(t, reg, "apps/web")
+					desc := sigtest.PushArtifact(t, repo, "1.4.0", name)
 					if _, err := signature.Sign(ctx, repo, k.signer, repository, desc, signature.WithFormat(format), signature.WithTag("1.4.0")); err != nil {
 						t.Fatal(err)
 					}
@@ -200,8 +149,8 @@ func TestSignatureInterop(t *testing.T) {
 				})
 				t.Run("cosign-sign/gitless-verify/"+name, func(t *testing.T) {
 					reg := testregistry.New(t, kind)
-					repository := reg.Host + "/apps/web"
-					desc := pushArtifact(t, newRepo(t, repository), "1.4.0", name)
+					repo, repository := sigtest.NewRepo(t, reg, "apps/web")
+					desc := sigtest.PushArtifact(t, repo, "1.4.0", name)
 					args := flags("sign --key", k.priv, "--tlog-upload=false -y", registryFlags)
 					if format == signature.FormatBundle {
 						args = append(args, "--new-bundle-format")
@@ -216,12 +165,12 @@ func TestSignatureInterop(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					res, err := v.Verify(ctx, newRepo(t, repository), repository, desc.Digest.String())
+					res, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, desc.Digest.String())
 					if err != nil || len(res.Signatures) != 1 || res.Signatures[0].Format != format {
 						t.Fatalf("Verify(digest) = %+v, %v", res, err)
 					}
 					// By tag: cosign's legacy -a annotation is a binding; its bundles carry none.
-					res, err = v.Verify(ctx, newRepo(t, repository), repository, "1.4.0")
+					res, err = v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.4.0")
 					if format == signature.FormatLegacy {
 						if err != nil || !res.TagBound {
 							t.Fatalf("Verify(tag) = %+v, %v", res, err)
@@ -232,7 +181,7 @@ func TestSignatureInterop(t *testing.T) {
 							t.Fatalf("Verify(tag) of an unbound cosign bundle = %+v, %v; want accepted, unbound", res, err)
 						}
 						strict, _ := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{k.pub}, RequireTagBinding: true})
-						if _, err = strict.Verify(ctx, newRepo(t, repository), repository, "1.4.0"); !errors.Is(err, signature.ErrTagNotBound) {
+						if _, err = strict.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.4.0"); !errors.Is(err, signature.ErrTagNotBound) {
 							t.Fatalf("Verify(tag, requireTagBinding) = %v, want ErrTagNotBound", err)
 						}
 					}
@@ -252,21 +201,21 @@ func TestSignatureInteropCosignOCI11(t *testing.T) {
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			reg := testregistry.New(t, kind)
-			repository := reg.Host + "/apps/web"
-			desc := pushArtifact(t, newRepo(t, repository), "1.4.0", "oci11")
+			repo, repository := sigtest.NewRepo(t, reg, "apps/web")
+			desc := sigtest.PushArtifact(t, repo, "1.4.0", "oci11")
 			args := flags("sign --key", k.priv, "--tlog-upload=false -y --registry-referrers-mode=oci-1-1", registryFlags)
 			args = append(args, "-a", signature.TagAnnotation+"=1.4.0", repository+"@"+desc.Digest.String())
 			if out, err := c.runEnv(t, k.password, []string{"COSIGN_EXPERIMENTAL=1"}, args...); err != nil {
 				t.Fatalf("cosign sign: %v\n%s", err, out)
 			}
-			if _, err := newRepo(t, repository).Resolve(ctx, signature.LegacyTag(desc.Digest)); err == nil {
+			if _, err := sigtest.OpenRepo(t, repository).Resolve(ctx, signature.LegacyTag(desc.Digest)); err == nil {
 				t.Fatal("cosign wrote the .sig tag; this case is about the referrer form")
 			}
 			v, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{k.pub}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := v.Verify(ctx, newRepo(t, repository), repository, "1.4.0")
+			res, err := v.Verify(ctx, sigtest.OpenRepo(t, repository), repository, "1.4.0")
 			if err != nil || !res.TagBound || res.Signatures[0].Format != signature.FormatLegacy {
 				t.Fatalf("Verify = %+v, %v", res, err)
 			}
