@@ -43,6 +43,9 @@ func DefaultLimits() Limits {
 	}
 }
 
+// WithDefaults returns l with its zero fields taken from DefaultLimits, as Extract and List apply them.
+func (l Limits) WithDefaults() Limits { return l.withDefaults() }
+
 // withDefaults fills the zero fields from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()

@@ -104,10 +104,7 @@ func listFiles(ctx context.Context, repo content.Fetcher, r *Resolved, opts Insp
 		}
 		return files, nil
 	}
-	limits := opts.Limits
-	if limits == (archive.Limits{}) {
-		limits = archive.DefaultLimits()
-	}
+	limits := opts.Limits.WithDefaults()
 	path, err := FetchBlob(ctx, []Source{{Name: "registry", Fetcher: repo}}, r.Content.Layer, opts.TempDir,
 		limits.MaxCompressedSize, nil)
 	if err != nil {

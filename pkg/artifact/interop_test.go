@@ -8,6 +8,7 @@ import (
 
 	"github.com/gitless-dev/gitless/internal/peers"
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 )
 
@@ -112,7 +113,9 @@ func TestInteropWeReadOrasPush(t *testing.T) {
 				t.Errorf("inspection: format %q files %v", in.Format, in.Files)
 			}
 			dir := filepath.Join(t.TempDir(), "out")
-			if _, err := artifact.Pull(ctx(t), tg.repo, tg.ref.WithTag("v1"), dir, artifact.MaterializeOptions{}); err != nil {
+			// only some limits set, as the sidecar's config gives them: the rest keep their defaults
+			partial := artifact.MaterializeOptions{Limits: archive.Limits{MaxCompressedSize: 1 << 20, MaxEntries: 10}}
+			if _, err := artifact.Pull(ctx(t), tg.repo, tg.ref.WithTag("v1"), dir, partial); err != nil {
 				t.Fatalf("Pull: %v", err)
 			}
 			src := readTree(t, example(t, "plain"))

@@ -88,9 +88,7 @@ type BlobCache interface {
 // Materialize fetches the content of r from sources (in order, each checked by size and digest before a
 // single byte is extracted) and extracts it into dir, which must not exist or be empty.
 func Materialize(ctx context.Context, sources []Source, r *Resolved, dir string, opts MaterializeOptions) error {
-	if opts.Limits == (archive.Limits{}) {
-		opts.Limits = archive.DefaultLimits()
-	}
+	opts.Limits = opts.Limits.WithDefaults() // a caller may set some limits and leave the rest zero
 	if r.Content.Format == FormatOrasFile {
 		return materializeFiles(ctx, sources, r.Content.Files, dir, opts)
 	}
