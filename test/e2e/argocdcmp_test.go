@@ -194,11 +194,13 @@ func TestArgoCDCMPForeignFormats(t *testing.T) {
 	}
 	w.runIn(work, oras, "push", "--plain-http", "--config", "flux-config.json:application/vnd.cncf.flux.config.v1+json",
 		w.hub+"/platform/flux:1.0.0", "content.tgz:application/vnd.cncf.flux.content.v1.tar+gzip")
-	for _, repo := range []string{"platform/oras:1.0.0", "platform/flux:1.0.0"} {
+	// oras push of single files: one layer per file, named by its title
+	w.runIn(app, oras, "push", "--plain-http", w.hub+"/platform/orasfiles:1.0.0", "configmap.yaml", "deployment.yaml", "service.yaml")
+	for _, repo := range []string{"platform/oras:1.0.0", "platform/flux:1.0.0", "platform/orasfiles:1.0.0"} {
 		w.kg("sign", w.hub+"/"+repo, "--plain-http", "--key", filepath.Join(w.keys, "cosign.key"))
 	}
 	s := startRealCMPServer(t, w.config(w.hub, "", w.keys, ""))
-	for _, format := range []string{"oras", "flux"} {
+	for _, format := range []string{"oras", "flux", "orasfiles"} {
 		t.Run(format, func(t *testing.T) {
 			a := appFor(t, w.hub+"/platform/"+format+"@sha256:x", "1.0.0", envRef)
 			got, err := s.Generate(context.Background(), t, a)
