@@ -150,9 +150,13 @@ func (o Options) credentialFunc(host string) (auth.CredentialFunc, error) {
 	opts := credentials.StoreOptions{DetectDefaultNativeStore: true}
 	var store credentials.Store
 	var err error
-	if o.DockerConfig != "" {
+	switch {
+	case o.DockerConfig != "":
 		store, err = credentials.NewStore(o.DockerConfig, opts)
-	} else {
+	case os.Getenv("DOCKER_CONFIG") == "" && !hasHome():
+		// a sidecar running as an arbitrary uid without $HOME has no docker config: anonymous access
+		return nil, nil
+	default:
 		store, err = credentials.NewStoreFromDocker(opts)
 	}
 	if err != nil {
@@ -166,4 +170,9 @@ func isTLSError(err error) bool {
 	var unknownAuth x509.UnknownAuthorityError
 	var recordErr tls.RecordHeaderError
 	return errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &recordErr)
+}
+
+func hasHome() bool {
+	_, err := os.UserHomeDir()
+	return err == nil
 }
