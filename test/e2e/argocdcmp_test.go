@@ -196,13 +196,20 @@ func TestArgoCDCMPForeignFormats(t *testing.T) {
 		w.hub+"/platform/flux:1.0.0", "content.tgz:application/vnd.cncf.flux.content.v1.tar+gzip")
 	// oras push of single files: one layer per file, named by its title
 	w.runIn(app, oras, "push", "--plain-http", w.hub+"/platform/orasfiles:1.0.0", "configmap.yaml", "deployment.yaml", "service.yaml")
-	for _, repo := range []string{"platform/oras:1.0.0", "platform/flux:1.0.0", "platform/orasfiles:1.0.0"} {
+	// a chart packaged and pushed by helm itself
+	helm := peerBin(t, "helm")
+	w.runIn(work, helm, "package", examplesDir("helm/guestbook"), "-d", work)
+	w.runIn(work, helm, "push", filepath.Join(work, "guestbook-0.1.0.tgz"), "oci://"+w.hub+"/platform", "--plain-http")
+	for _, repo := range []string{"platform/oras:1.0.0", "platform/flux:1.0.0", "platform/orasfiles:1.0.0", "platform/guestbook:0.1.0"} {
 		w.kg("sign", w.hub+"/"+repo, "--plain-http", "--key", filepath.Join(w.keys, "cosign.key"))
 	}
 	s := startRealCMPServer(t, w.config(w.hub, "", w.keys, ""))
-	for _, format := range []string{"oras", "flux", "orasfiles"} {
+	cases := map[string]string{"oras": "platform/oras:1.0.0", "flux": "platform/flux:1.0.0",
+		"orasfiles": "platform/orasfiles:1.0.0", "helm-push": "platform/guestbook:0.1.0"}
+	for format, repo := range cases {
 		t.Run(format, func(t *testing.T) {
-			a := appFor(t, w.hub+"/platform/"+format+"@sha256:x", "1.0.0", envRef)
+			name, tag, _ := strings.Cut(repo, ":")
+			a := appFor(t, w.hub+"/"+name+"@sha256:x", tag, envRef)
 			got, err := s.Generate(context.Background(), t, a)
 			if err != nil {
 				t.Fatalf("GenerateManifest: %v", err)
@@ -335,4 +342,42 @@ func layerDigest(t *testing.T, w *world, ref string) string {
 		t.Fatalf("inspect %s: %v", ref, err)
 	}
 	return in.Layer.Digest
+}
+
+// TestArgoCDCMPCosignSigned: artifacts signed by the cosign CLI itself (legacy .sig tag, and the
+// Sigstore bundle with --new-bundle-format), with no gitless tag binding, render through the sidecar
+// by tag under a default policy and are refused under requireTagBinding.
+func TestArgoCDCMPCosignSigned(t *testing.T) {
+	w := newWorld(t)
+	cosign := peerBin(t, "cosign")
+	home := t.TempDir()
+	w.env = append(w.env, "HOME="+home, "TUF_ROOT="+filepath.Join(home, "tuf"))
+	refs := map[string]string{}
+	for _, format := range []string{"legacy", "bundle"} {
+		pinned := w.publish(examplesDir("plain"), "platform/cosign-"+format, "1.0.0", false)
+		args := []string{"sign", "--key", filepath.Join(w.keys, "cosign.key"), "--tlog-upload=false", "-y",
+			"--allow-insecure-registry", "--allow-http-registry"}
+		if format == "bundle" {
+			args = append(args, "--new-bundle-format")
+		}
+		w.runIn(home, cosign, append(args, pinned)...)
+		refs[format] = strings.Split(pinned, "@")[0] + ":1.0.0"
+	}
+	lax := startRealCMPServer(t, w.config(w.hub, "", w.keys, ""))
+	for format, ref := range refs {
+		t.Run(format, func(t *testing.T) {
+			a := appFor(t, "x@sha256:x", "", envRef)
+			a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: ref}}
+			got, err := lax.Generate(context.Background(), t, a)
+			if err != nil || !strings.Contains(names(objects(t, got)), "Deployment/") {
+				t.Fatalf("cosign-signed %s: manifests=%d err=%v", format, len(got), err)
+			}
+		})
+	}
+	strict := startRealCMPServer(t, strings.Replace(w.config(w.hub, "", w.keys, ""), "    keys:", "    requireTagBinding: true\n    keys:", 1))
+	a := appFor(t, "x@sha256:x", "", envRef)
+	a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: refs["bundle"]}}
+	if got, err := strict.Generate(context.Background(), t, a); err == nil || len(got) != 0 {
+		t.Fatalf("requireTagBinding accepted an unbound tag: manifests=%d err=%v", len(got), err)
+	}
 }

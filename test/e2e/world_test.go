@@ -208,7 +208,10 @@ policies:
 %s`, hub, mirrors, hub, keysDir, extra)
 }
 
-func examplesDir(name string) string { return filepath.Join(mainModule, "examples", name) }
+func examplesDir(name string) string {
+	p, _ := filepath.Abs(filepath.Join(mainModule, "examples", name))
+	return p
+}
 
 // objects parses manifests (YAML or JSON documents) into a sorted list of canonical JSON strings.
 func objects(t *testing.T, docs []string) []string {
