@@ -247,3 +247,29 @@ func (c *Cache) Descriptor(d digest.Digest) (ocispec.Descriptor, bool) {
 	}
 	return ocispec.Descriptor{MediaType: mt, ArtifactType: probe.ArtifactType, Digest: d, Size: fi.Size()}, true
 }
+
+// MarkContact records that host answered now (the sidecar's last successful tag lookup at the hub).
+func (c *Cache) MarkContact(host string) error {
+	p := c.contactPath(host)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		return err
+	}
+	now := time.Now()
+	return os.Chtimes(p, now, now)
+}
+
+// LastContact returns when host last answered, if it ever did.
+func (c *Cache) LastContact(host string) (time.Time, bool) {
+	fi, err := os.Stat(c.contactPath(host))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return fi.ModTime(), true
+}
+
+func (c *Cache) contactPath(host string) string {
+	return filepath.Join(c.dir, "contact", digest.FromString(host).Encoded())
+}

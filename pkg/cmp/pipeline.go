@@ -105,15 +105,35 @@ func (p *Pipeline) resolve(ctx context.Context, src *sources, ref registry.Refer
 	}
 	up := src.upstream()
 	d, err := artifact.ResolveDescriptor(ctx, up.repo, ref)
+	if err == nil && p.Cache != nil {
+		_ = p.Cache.MarkContact(ref.Registry)
+	}
 	if err == nil || !errors.Is(err, registry.ErrUnreachable) || len(src.endpoints) == 1 {
 		return d, err
 	}
-	reg := p.Config.RegistryFor(ref.Registry)
-	if reg == nil || reg.MirrorTagFreshness.Duration <= 0 {
-		return d, fmt.Errorf("%w (pin the digest, or set mirrorTagFreshness for %s to accept a mirror's tag)", err, ref.Registry)
+	if ferr := p.mirrorTagAllowed(ref.Registry); ferr != nil {
+		return d, fmt.Errorf("%w; %v", err, ferr)
 	}
 	p.log().Warn("upstream unreachable, resolving the tag at a mirror", "ref", ref.String(), "error", err)
-	return artifact.ResolveDescriptor(ctx, src, ref)
+	return artifact.ResolveDescriptor(ctx, mirrorsOnly(src), ref)
+}
+
+// mirrorTagAllowed applies mirrorTagFreshness: a mirror's tag answer stands in for the hub's only while
+// the hub answered within that window, which bounds how long a zone can be held on an old version.
+func (p *Pipeline) mirrorTagAllowed(host string) error {
+	reg := p.Config.RegistryFor(host)
+	if reg == nil || reg.MirrorTagFreshness.Duration <= 0 {
+		return fmt.Errorf("pin the digest, or set mirrorTagFreshness for %s to accept a mirror's tag", host)
+	}
+	var last time.Time
+	var ok bool
+	if p.Cache != nil {
+		last, ok = p.Cache.LastContact(host)
+	}
+	if !ok || time.Since(last) > reg.MirrorTagFreshness.Duration {
+		return fmt.Errorf("%s has not answered within mirrorTagFreshness (%s): pin the digest", host, reg.MirrorTagFreshness.Duration)
+	}
+	return nil
 }
 
 // verify checks the signature for repo@digest under the matching policy (and, for a tag, the signed

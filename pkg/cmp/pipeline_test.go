@@ -391,3 +391,30 @@ func TestGenerateMirrorCannotHideValidSignature(t *testing.T) {
 		t.Fatalf("generate: %v\n%s", err, logs)
 	}
 }
+
+// With the hub down, a mirror's tag answer is used only within mirrorTagFreshness of the hub's last answer.
+func TestGenerateMirrorTagFreshness(t *testing.T) {
+	w := newWorld(t, testregistry.Referrers, nil, nil)
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	env := cmp.Env{AppName: "a", Params: cmp.Params{Ref: w.refs["plain"]}}
+	fresh := w.config(t, "")
+	fresh.Registries[0].MirrorTagFreshness = config.Duration{Duration: time.Hour}
+	if _, logs, err := generate(t, fresh, c, env); err != nil {
+		t.Fatalf("hub up: %v\n%s", err, logs)
+	}
+	w.hub.Close()
+	if _, logs, err := generate(t, w.config(t, ""), c, env); err == nil || !strings.Contains(err.Error(), "mirrorTagFreshness") {
+		t.Fatalf("no freshness configured: err=%v\n%s", err, logs)
+	}
+	out, logs, err := generate(t, fresh, c, env)
+	if err != nil || out == "" {
+		t.Fatalf("hub down within the window: %v\n%s", err, logs)
+	}
+	short := w.config(t, "")
+	short.Registries[0].MirrorTagFreshness = config.Duration{Duration: time.Millisecond}
+	time.Sleep(5 * time.Millisecond)
+	if _, _, err := generate(t, short, c, env); err == nil || !strings.Contains(err.Error(), "has not answered within") {
+		t.Fatalf("hub down beyond the window: err=%v", err)
+	}
+}

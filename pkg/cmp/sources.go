@@ -148,3 +148,14 @@ func (s *sources) blobSources() []artifact.Source {
 	}
 	return out
 }
+
+// mirrorsOnly is s without the upstream.
+func mirrorsOnly(s *sources) *sources {
+	out := &sources{onSkip: s.onSkip}
+	for _, e := range s.endpoints {
+		if !e.upstream {
+			out.endpoints = append(out.endpoints, e)
+		}
+	}
+	return out
+}
