@@ -35,6 +35,7 @@
 // Verifying a tag reference requires some valid signature of the digest to bind that very tag
 // for the same repository path (otherwise ErrTagNotBound, exit code 12), so a registry cannot
 // serve version 1.0's digest under tag 2.0, nor another repository's 1.0 under this one's. The
-// host is not compared, so bindings made on a hub hold on its mirrors. Verifying by digest needs no binding. WithAllowUnboundTag relaxes the check for
-// signatures made without one (for example by plain `cosign sign` in bundle form).
+// host is not compared, so bindings made on a hub hold on its mirrors. Verifying by digest needs no
+// binding. When no valid signature binds any tag at all (plain `cosign sign`), a tag is accepted with
+// a warning unless the policy sets RequireTagBinding; WithAllowUnboundTag forces that leniency.
 package signature
