@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 )
 
@@ -78,7 +80,13 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 	})
 	printSection(w, "Files", indexes(len(in.Files)), func(tw io.Writer, i string) {
 		f := in.Files[atoi(i)]
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.Mode, f.Type, f.Size, f.Name)
+		mode := f.Mode
+		if f.Type == archive.TypeDir {
+			mode |= fs.ModeDir
+		} else if f.Type == archive.TypeSymlink {
+			mode |= fs.ModeSymlink
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", mode, f.Size, entryName(f))
 	})
 	printSection(w, "Referrers", indexes(len(in.Referrers)), func(tw io.Writer, i string) {
 		r := in.Referrers[atoi(i)]
@@ -131,4 +139,11 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func entryName(f archive.Entry) string {
+	if f.Linkname != "" {
+		return f.Name + " -> " + f.Linkname
+	}
+	return f.Name
 }
