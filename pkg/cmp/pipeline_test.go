@@ -38,7 +38,7 @@ type world struct {
 
 // newWorld starts a hub and a zone registry of kind, publishes and signs each example on the hub
 // and replicates it (with signatures) to the zone.
-func newWorld(t *testing.T, kind testregistry.Kind, hubMW func(http.Handler) http.Handler, zoneMW func(http.Handler) http.Handler) *world {
+func newWorld(t testing.TB, kind testregistry.Kind, hubMW func(http.Handler) http.Handler, zoneMW func(http.Handler) http.Handler) *world {
 	t.Helper()
 	w := &world{opts: registry.DefaultOptions(), refs: map[string]string{}}
 	w.opts.PlainHTTP, w.opts.MaxRetries = true, 1
@@ -66,7 +66,7 @@ func newWorld(t *testing.T, kind testregistry.Kind, hubMW func(http.Handler) htt
 	return w
 }
 
-func (w *world) publish(t *testing.T, dir, repoPath, tag string, sign bool) string {
+func (w *world) publish(t testing.TB, dir, repoPath, tag string, sign bool) string {
 	t.Helper()
 	ctx := context.Background()
 	ref, err := registry.ParseReference(w.hub.Host + "/" + repoPath + ":" + tag)
@@ -88,7 +88,7 @@ func (w *world) publish(t *testing.T, dir, repoPath, tag string, sign bool) stri
 	return ref.String()
 }
 
-func (w *world) config(t *testing.T, extra string) *config.Config {
+func (w *world) config(t testing.TB, extra string) *config.Config {
 	t.Helper()
 	doc := fmt.Sprintf(`apiVersion: gitless.dev/v1alpha1
 kind: Config
