@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -41,6 +42,7 @@ func announce(dir string) []announcement {
 		{Name: "ref", Title: "Artifact", Tooltip: "registry/repo:tag or registry/repo@sha256:...; empty uses the Application's oci:// source", ItemType: "string", CollectionType: "string"},
 		{Name: "valueFiles", Title: "Helm value files", Tooltip: "values files inside the artifact, applied in order", ItemType: "string", CollectionType: "array", Array: valueFiles(dir)},
 		{Name: "values", Title: "Helm values (YAML)", Tooltip: "inline values, applied after the value files", ItemType: "string", CollectionType: "string"},
+		{Name: "set", Title: "Helm --set values", Tooltip: "key=value overrides, applied last", ItemType: "string", CollectionType: "map"},
 		{Name: "releaseName", Title: "Helm release name", Tooltip: "default: the Application name", ItemType: "string", CollectionType: "string"},
 		{Name: "namespace", Title: "Namespace", Tooltip: "Helm release namespace / Kustomize namespace; default: the Application namespace", ItemType: "string", CollectionType: "string"},
 		{Name: "images", Title: "Kustomize images", Tooltip: "overrides like nginx=registry/nginx:1.27", ItemType: "string", CollectionType: "array"},
@@ -54,6 +56,12 @@ var valuesFile = regexp.MustCompile(`^values.*\.ya?ml$`)
 // valueFiles lists the values files in the directory Argo CD streamed (its own unverified extraction of
 // an OCI source). They serve only as hints in the UI; generate never reads those files.
 func valueFiles(dir string) []string {
+	// Argo CD extracts a chart archive as <name>/Chart.yaml; valueFiles are relative to the chart
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+		if subs, _ := filepath.Glob(filepath.Join(dir, "*", "Chart.yaml")); len(subs) == 1 {
+			dir = filepath.Dir(subs[0])
+		}
+	}
 	var files []string
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || len(files) >= 50 {
