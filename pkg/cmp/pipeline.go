@@ -14,6 +14,7 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
 
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
@@ -101,7 +102,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 // mirrorTagFreshness allows it.
 func (p *Pipeline) resolve(ctx context.Context, src *sources, ref registry.Reference) (ocispec.Descriptor, error) {
 	if ref.Digest != "" {
-		return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: ref.Digest, Size: -1}, nil
+		return p.pinned(ctx, src, ref)
 	}
 	up := src.upstream()
 	d, err := artifact.ResolveDescriptor(ctx, up.repo, ref)
@@ -116,6 +117,21 @@ func (p *Pipeline) resolve(ctx context.Context, src *sources, ref registry.Refer
 	}
 	p.log().Warn("upstream unreachable, resolving the tag at a mirror", "ref", ref.String(), "error", err)
 	return artifact.ResolveDescriptor(ctx, mirrorsOnly(src), ref)
+}
+
+// pinned describes a pinned digest: from the cache when it holds the manifest (no network at all),
+// else from the first source that has it.
+func (p *Pipeline) pinned(ctx context.Context, src *sources, ref registry.Reference) (ocispec.Descriptor, error) {
+	if p.Cache != nil {
+		if d, ok := p.Cache.Descriptor(ref.Digest); ok {
+			return d, nil
+		}
+	}
+	d, err := src.Resolve(ctx, ref.Digest.String())
+	if err != nil {
+		return d, registry.Classify(err, "resolving "+ref.String())
+	}
+	return d, nil
 }
 
 // mirrorTagAllowed applies mirrorTagFreshness: a mirror's tag answer stands in for the hub's only while
@@ -151,11 +167,6 @@ func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Refere
 		log.Info("verified (cached)", "policy", policy.Match)
 		return nil
 	}
-	if desc.Size < 0 {
-		if desc, err = src.Resolve(ctx, desc.Digest.String()); err != nil {
-			return registry.Classify(err, "resolving "+ref.String())
-		}
-	}
 	res, err := v.VerifyDescriptor(ctx, src, ref.Name(), desc, ref.Tag)
 	if err != nil {
 		return err // names the reference and digest already
@@ -190,21 +201,7 @@ func (p *Pipeline) cachedVerification(desc ocispec.Descriptor, tag, policyHash s
 
 // describe fetches the manifest by digest, from the cache when it has it.
 func (p *Pipeline) describe(ctx context.Context, src *sources, ref registry.Reference, desc ocispec.Descriptor) (*artifact.Resolved, error) {
-	var fetcher interface {
-		Fetch(context.Context, ocispec.Descriptor) (io.ReadCloser, error)
-	} = src
-	if desc.Size < 0 && p.Cache != nil {
-		if d, ok := p.Cache.Descriptor(desc.Digest); ok {
-			desc = d
-		}
-	}
-	if desc.Size < 0 {
-		d, err := src.Resolve(ctx, desc.Digest.String())
-		if err != nil {
-			return nil, registry.Classify(err, "resolving "+ref.String())
-		}
-		desc = d
-	}
+	var fetcher content.Fetcher = src
 	if p.Cache != nil {
 		fetcher = &cachedFetcher{cache: p.Cache, next: src}
 	}
