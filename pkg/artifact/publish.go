@@ -118,10 +118,15 @@ func planPublish(ctx context.Context, path string, opts PublishOptions) (*publis
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", path, err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	fi, err := os.Stat(abs)
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	g := readGitInfo(ctx, dirOf(abs))
+	dir := abs
+	if !fi.IsDir() {
+		dir = filepath.Dir(abs)
+	}
+	g := readGitInfo(ctx, dir)
 	p := &publishPlan{kind: opts.Kind, format: opts.Format, path: abs, root: abs, renderPath: "."}
 	if p.format == "" {
 		p.format = PublishImage
@@ -129,7 +134,7 @@ func planPublish(ctx context.Context, path string, opts PublishOptions) (*publis
 	if p.format != PublishImage && p.format != PublishArtifact {
 		return nil, fmt.Errorf("unknown format %q: use image or artifact", p.format)
 	}
-	if err := p.detect(abs, orDefault(opts.Boundary, orDefault(g.TopLevel, abs))); err != nil {
+	if err := p.detect(abs, fi.IsDir(), orDefault(opts.Boundary, orDefault(g.TopLevel, abs))); err != nil {
 		return nil, err
 	}
 	p.created = createdTime(opts.Created, g.Time)
@@ -137,8 +142,8 @@ func planPublish(ctx context.Context, path string, opts PublishOptions) (*publis
 	return p, nil
 }
 
-func (p *publishPlan) detect(abs, boundary string) error {
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+func (p *publishPlan) detect(abs string, isDir bool, boundary string) error {
+	if !isDir {
 		if p.kind == "" {
 			p.kind = KindPlain
 		}
@@ -301,11 +306,4 @@ func setIf(m map[string]string, k, v string) {
 	if v != "" {
 		m[k] = v
 	}
-}
-
-func dirOf(abs string) string {
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return abs
-	}
-	return filepath.Dir(abs)
 }
