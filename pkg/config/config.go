@@ -15,6 +15,8 @@ import (
 
 	k8sjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 // APIVersion and Kind identify a gitless configuration document.
@@ -189,6 +191,9 @@ func Parse(b []byte) (*Config, error) {
 	if err := strictJSON(j, &c); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if err := c.normalize(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -220,8 +225,10 @@ func hashJSON(v any) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// PolicyFor returns the first policy whose Match covers repository ("host[:port]/path").
+// PolicyFor returns the first policy whose Match covers repository ("host[:port]/path", its host
+// compared in registry.NormalizeHost's spelling).
 func (c *Config) PolicyFor(repository string) (*Policy, error) {
+	repository = normalizeRepository(repository)
 	for i := range c.Policies {
 		p := &c.Policies[i]
 		if p.Matches(repository) {
@@ -231,18 +238,21 @@ func (c *Config) PolicyFor(repository string) (*Policy, error) {
 	return nil, fmt.Errorf("%w %s: add a policy whose match covers it to the configuration", ErrNoMatchingPolicy, repository)
 }
 
-// RegistryFor returns the registry entry for host, or nil when the host has none.
+// RegistryFor returns the registry entry for host (in any spelling registry.NormalizeHost folds), or
+// nil when the host has none.
 func (c *Config) RegistryFor(host string) *Registry {
+	host = registry.NormalizeHost(host)
 	for i := range c.Registries {
-		if c.Registries[i].Host == host {
+		if registry.NormalizeHost(c.Registries[i].Host) == host {
 			return &c.Registries[i]
 		}
 	}
 	return nil
 }
 
-// Matches reports whether the policy's glob covers repository.
+// Matches reports whether the policy's glob covers repository (hosts compared normalised).
 func (p *Policy) Matches(repository string) bool {
+	repository = normalizeRepository(repository)
 	re := p.re
 	if re == nil { // a Policy built in code rather than by Parse
 		var err error

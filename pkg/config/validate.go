@@ -83,6 +83,7 @@ func compileGlob(glob string) (*regexp.Regexp, error) {
 	if glob == "" {
 		return nil, errors.New("empty glob")
 	}
+	glob = normalizeGlob(glob) // a Policy built in code, not by Parse, is matched the same way
 	var b strings.Builder
 	b.WriteString("^")
 	for i := 0; i < len(glob); i++ {

@@ -15,7 +15,7 @@ const LayoutScheme = "oci-layout:"
 // Reference names an artifact in a registry (host/repo:tag, host/repo@sha256:...) or in an OCI image
 // layout on disk (oci-layout:PATH[:tag|@digest]).
 type Reference struct {
-	// Registry is host[:port]; empty for a layout reference.
+	// Registry is host[:port] as NormalizeHost spells it; empty for a layout reference.
 	Registry string
 	// Repository is the path inside the registry; empty for a layout reference.
 	Repository string
@@ -40,7 +40,8 @@ func ParseReference(s string) (Reference, error) {
 		return Reference{}, fmt.Errorf("%w: %q: %v (expected registry/repository[:tag|@sha256:digest])",
 			ErrInvalidReference, s, err)
 	}
-	ref := Reference{Registry: r.Registry, Repository: r.Repository}
+	// the host is compared with the configuration's hosts, which are normalised the same way
+	ref := Reference{Registry: NormalizeHost(r.Registry), Repository: r.Repository}
 	name, dgst, hasDigest := strings.Cut(s[len(r.Registry)+1:], "@")
 	if hasDigest {
 		ref.Digest = digest.Digest(dgst)

@@ -109,3 +109,57 @@ func TestReferenceWithDigestAndTag(t *testing.T) {
 		t.Errorf("layout Name/Reference = %q %q", l.Name(), l.Reference())
 	}
 }
+
+// TestParseReferenceHostSpellings: every spelling of one host parses to the same Registry, so policy
+// matching and registry lookup cannot be sidestepped by case, the default port or a trailing dot.
+func TestParseReferenceHostSpellings(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"hub.example.com/platform/app:1.0", "hub.example.com"},
+		{"HUB.EXAMPLE.COM/platform/app:1.0", "hub.example.com"},
+		{"Hub.Example.Com/platform/app:1.0", "hub.example.com"},
+		{"hub.example.com:443/platform/app:1.0", "hub.example.com"},
+		{"hub.example.com./platform/app:1.0", "hub.example.com"},
+		{"HUB.example.com.:443/platform/app:1.0", "hub.example.com"},
+		{"oci://HUB.EXAMPLE.COM:443/platform/app:1.0", "hub.example.com"},
+		{"hub.example.com:5000/platform/app:1.0", "hub.example.com:5000"},
+		{"HUB.EXAMPLE.COM.:5000/platform/app:1.0", "hub.example.com:5000"},
+		{"[::1]:443/platform/app:1.0", "[::1]"},
+		{"[::1]:5000/platform/app:1.0", "[::1]:5000"},
+		{"docker.io/library/app:1.0", "docker.io"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseReference(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Registry != tt.want || got.Repository != "platform/app" && got.Repository != "library/app" || got.Tag != "1.0" {
+				t.Fatalf("ParseReference(%q) = %+v, want registry %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeHost(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"hub.example.com", "hub.example.com"},
+		{"HUB.EXAMPLE.COM", "hub.example.com"},
+		{"hub.example.com:443", "hub.example.com"},
+		{"hub.example.com.", "hub.example.com"},
+		{"hub.example.com.:443", "hub.example.com"},
+		{"hub.example.com:5000", "hub.example.com:5000"},
+		{"LOCALHOST:5000", "localhost:5000"},
+		{"127.0.0.1:443", "127.0.0.1"},
+		{"[::1]", "[::1]"},
+		{"[::1]:443", "[::1]"},
+		{"[::1]:5000", "[::1]:5000"},
+	}
+	for _, tt := range tests {
+		if got := NormalizeHost(tt.in); got != tt.want {
+			t.Errorf("NormalizeHost(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := NormalizeHost(NormalizeHost(tt.in)); got != tt.want {
+			t.Errorf("NormalizeHost is not idempotent on %q: %q", tt.in, got)
+		}
+	}
+}
