@@ -32,6 +32,10 @@ var ErrNoMatchingPolicy = errors.New("no trust policy matches the repository")
 // ErrInvalid marks a configuration that was read but is not acceptable.
 var ErrInvalid = errors.New("invalid configuration")
 
+// ErrUnanchoredRegExp is returned for a keyless identity regular expression without ^ and $: it
+// would accept any certificate identity that merely contains a match.
+var ErrUnanchoredRegExp = errors.New("unanchored regular expression")
+
 // Config is the gitless configuration file.
 type Config struct {
 	APIVersion string     `json:"apiVersion"`
@@ -124,7 +128,8 @@ type Policy struct {
 
 // Keyless is a certificate identity (Fulcio-style) and the trusted root that anchors it.
 type Keyless struct {
-	Issuer        string `json:"issuer,omitempty"`
+	Issuer string `json:"issuer,omitempty"`
+	// IssuerRegExp and SubjectRegExp must be anchored (^...$), or Validate refuses them.
 	IssuerRegExp  string `json:"issuerRegExp,omitempty"`
 	Subject       string `json:"subject,omitempty"`
 	SubjectRegExp string `json:"subjectRegExp,omitempty"`

@@ -60,8 +60,8 @@ func (p *Policy) Validate() error {
 	return nil
 }
 
-// Validate checks that a keyless identity names both an issuer and a subject (exact or regexp):
-// a certificate from the trusted root alone proves nothing about who signed.
+// Validate checks that a keyless identity names both an issuer and a subject (exact or anchored
+// regexp): a certificate from the trusted root alone proves nothing about who signed.
 func (k *Keyless) Validate() error {
 	if k.Issuer == "" && k.IssuerRegExp == "" {
 		return errors.New("keyless: issuer or issuerRegExp is required")
@@ -69,8 +69,12 @@ func (k *Keyless) Validate() error {
 	if k.Subject == "" && k.SubjectRegExp == "" {
 		return errors.New("keyless: subject or subjectRegExp is required")
 	}
-	for _, re := range []string{k.IssuerRegExp, k.SubjectRegExp} {
+	for _, f := range []struct{ name, re string }{{"issuerRegExp", k.IssuerRegExp}, {"subjectRegExp", k.SubjectRegExp}} {
+		name, re := f.name, f.re
 		if _, err := regexp.Compile(re); err != nil {
+			return fmt.Errorf("keyless: %w", err)
+		}
+		if err := CheckAnchored(name, re); err != nil {
 			return fmt.Errorf("keyless: %w", err)
 		}
 	}

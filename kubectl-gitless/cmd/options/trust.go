@@ -24,9 +24,9 @@ func (o *Trust) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Keys, "key", nil, "PEM public key file or directory of keys (repeatable)")
 	fs.StringVar(&o.Policy, "policy", "", "gitless config file whose trust policies apply (the sidecar's config)")
 	fs.StringVar(&o.CertIdentity, "certificate-identity", "", "keyless: exact certificate subject (email or URI)")
-	fs.StringVar(&o.CertIdentityRegExp, "certificate-identity-regexp", "", "keyless: certificate subject regexp")
+	fs.StringVar(&o.CertIdentityRegExp, "certificate-identity-regexp", "", "keyless: certificate subject regexp, anchored (^...$)")
 	fs.StringVar(&o.CertOIDCIssuer, "certificate-oidc-issuer", "", "keyless: exact OIDC issuer")
-	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp")
+	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp, anchored (^...$)")
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (private Sigstore, offline zones)")
 }
 
@@ -34,7 +34,8 @@ func (o *Trust) keyless() bool {
 	return o.CertIdentity != "" || o.CertIdentityRegExp != "" || o.CertOIDCIssuer != "" || o.CertOIDCIssuerRegExp != "" || o.TrustedRoot != ""
 }
 
-// Validate refuses no trust at all, mixing a policy file with inline trust, and half an identity.
+// Validate refuses no trust at all, mixing a policy file with inline trust, half an identity, and
+// identity regexps without ^ and $.
 func (o *Trust) Validate() error {
 	switch {
 	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
@@ -44,7 +45,9 @@ func (o *Trust) Validate() error {
 	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
 		return errors.New("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
 	}
-	return nil
+	// unlike cosign, which matches these anywhere in the name, refuse what could match a longer name
+	return errors.Join(config.CheckAnchored("--certificate-identity-regexp", o.CertIdentityRegExp),
+		config.CheckAnchored("--certificate-oidc-issuer-regexp", o.CertOIDCIssuerRegExp))
 }
 
 // PolicyFor returns the policy for repository: from the policy file, or built from the flags.
