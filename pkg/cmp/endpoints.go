@@ -12,7 +12,8 @@ import (
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
-// sources opens the configured mirrors of ref's registry (in order) and the registry itself.
+// sources opens the configured mirrors of ref's registry (in order, each at its mapped repository
+// path) and the registry itself. Tag bindings are checked against ref, the upstream name.
 func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
 		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
@@ -28,7 +29,11 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	reg := p.Config.RegistryFor(ref.Registry)
 	if reg != nil {
 		for _, m := range reg.Mirrors {
-			e, err := p.open(m, ref.Repository, false)
+			path, ok := m.MirrorPath(ref.Repository) // the copy may live under another path
+			if !ok {
+				continue // not under the mirror's stripPrefix: the mirror does not hold it
+			}
+			e, err := p.open(m, path, false)
 			if err != nil {
 				return nil, err
 			}

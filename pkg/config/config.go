@@ -56,6 +56,15 @@ type Endpoint struct {
 	InsecureSkipTLSVerify bool   `json:"insecureSkipTLSVerify,omitempty"`
 	// CredentialsFile is a Docker config.json style file.
 	CredentialsFile string `json:"credentialsFile,omitempty"`
+	// PathPrefix and StripPrefix map the upstream repository path onto a mirror that keeps its copy
+	// under another path, as containerd's hosts.toml and registries.conf do; mirrors only. The
+	// mirror's path is PathPrefix + the upstream path without StripPrefix: a copy of
+	// platform/guestbook at zone-a/guestbook needs stripPrefix "platform" and pathPrefix "zone-a"; a
+	// Harbor proxy-cache project "hub-cache" needs pathPrefix "hub-cache". Tag bindings are still
+	// checked against the upstream path, which is what the hub's signatures name. A repository not
+	// under StripPrefix is not read from this mirror.
+	PathPrefix  string `json:"pathPrefix,omitempty"`
+	StripPrefix string `json:"stripPrefix,omitempty"`
 }
 
 // UnmarshalJSON accepts either a bare "host[:port]" string or an object.

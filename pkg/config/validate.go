@@ -24,6 +24,11 @@ func (c *Config) Validate() error {
 			if m.Host == "" {
 				errs = append(errs, fmt.Errorf("registries[%d].mirrors[%d]: host is required", i, j))
 			}
+			for _, f := range []struct{ name, value string }{{"pathPrefix", m.PathPrefix}, {"stripPrefix", m.StripPrefix}} {
+				if err := validatePathPrefix(f.name, f.value); err != nil {
+					errs = append(errs, fmt.Errorf("registries[%d].mirrors[%d]: %w", i, j, err))
+				}
+			}
 		}
 	}
 	for i := range c.Policies {
