@@ -3,11 +3,13 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -24,7 +26,9 @@ func newVerifyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Verify an artifact's signatures (Sigstore bundle first, then legacy .sig)",
 		Long: `Verify that REF is signed by a trusted key or keyless identity. A tag reference must also be bound
 by a valid signature to the digest it resolves to; signatures that bind no tag at all (plain cosign sign)
-are accepted with a warning unless the policy sets requireTagBinding. Exit codes follow cosign's: 0 verified, 10 no signature
+are accepted with a warning unless the policy sets requireTagBinding. With --policy, a reference on a
+mirror listed in the config is checked against its upstream repository (mapped back through the mirror's
+pathPrefix/stripPrefix), whose name the hub's signatures bind. Exit codes follow cosign's: 0 verified, 10 no signature
 found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
 network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
@@ -58,15 +62,40 @@ func (o *verifyOptions) Run(cmd *cobra.Command) error {
 
 // verifyRef verifies ref under the trust flags; render uses it too.
 func verifyRef(cmd *cobra.Command, repo registry.Repository, ref registry.Reference, t *options.Trust, errOut io.Writer) (*signature.Result, error) {
-	policy, err := t.PolicyFor(ref.Name())
+	log := newStderrLogger(errOut)
+	name, err := upstreamName(ref, t, log)
 	if err != nil {
 		return nil, err
 	}
-	v, err := signature.NewVerifier(policy, signature.WithLogger(newStderrLogger(errOut)))
+	policy, err := t.PolicyFor(name)
 	if err != nil {
 		return nil, err
 	}
-	return v.Verify(cmd.Context(), repo, ref.Name(), ref.Reference())
+	v, err := signature.NewVerifier(policy, signature.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(cmd.Context(), repo, name, ref.Reference())
+}
+
+// upstreamName is the repository whose policy and tag bindings apply to ref: with a config file
+// (--policy), a reference on a configured mirror is mapped back to its upstream name through the
+// mirror's pathPrefix/stripPrefix, as the sidecar does, since the hub's signatures name the hub's
+// path. ref is still read where it is.
+func upstreamName(ref registry.Reference, t *options.Trust, log *slog.Logger) (string, error) {
+	if t.Policy == "" || ref.IsLayout() {
+		return ref.Name(), nil
+	}
+	cfg, err := config.Load(t.Policy)
+	if err != nil {
+		return "", err
+	}
+	up, ok := cfg.UpstreamOf(ref.Name())
+	if !ok {
+		return ref.Name(), nil
+	}
+	log.Info("reference on a mirror: checking the upstream repository's policy and tag bindings", "mirror", ref.Name(), "upstream", up)
+	return up, nil
 }
 
 func printVerification(w io.Writer, r *signature.Result) error {

@@ -77,3 +77,41 @@ func TestSignVerifyCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyCopyUnderAnotherPath: a copy of hub/platform/app at zone/zone-a/app fails verification by
+// tag on its own (the signatures bind platform/app, and the refusal says so), and verifies with a
+// config whose mirror maps the path back to the upstream one.
+func TestVerifyCopyUnderAnotherPath(t *testing.T) {
+	hub := testregistry.New(t, testregistry.Referrers)
+	zone := testregistry.New(t, testregistry.Referrers)
+	dir := t.TempDir()
+	t.Setenv("COSIGN_PASSWORD", "cli")
+	if _, errOut, err := run(t, "generate-key-pair", "--output-key-prefix", filepath.Join(dir, "cosign")); err != nil {
+		t.Fatalf("generate-key-pair: %v\n%s", err, errOut)
+	}
+	pub := filepath.Join(dir, "cosign.pub")
+	mustRun(t, "publish", exampleCopy(t, "plain"), hub.Host+"/platform/app:1.0.0", "--sign", "--key", filepath.Join(dir, "cosign.key"), "-q")
+	mustRun(t, "copy", hub.Host+"/platform/app:1.0.0", zone.Host+"/zone-a/app")
+	copied := zone.Host + "/zone-a/app:1.0.0"
+
+	_, _, err := run(t, append([]string{"verify", copied, "--key", pub}, registryFlags(t)...)...)
+	if ExitCode(err) != signature.ExitNoValid || !strings.Contains(err.Error(), "the signatures bind "+hub.Host+"/platform/app:1.0.0, not "+zone.Host+"/zone-a/app") {
+		t.Fatalf("verify of the copy without a mapping: exit %d, %v", ExitCode(err), err)
+	}
+
+	policy := filepath.Join(dir, "config.yaml")
+	cfg := "apiVersion: gitless.dev/v1alpha1\nkind: Config\nregistries:\n  - host: \"" + hub.Host + "\"\n    plainHTTP: true\n" +
+		"    mirrors: [{host: \"" + zone.Host + "\", plainHTTP: true, stripPrefix: platform, pathPrefix: zone-a}]\n" +
+		"policies:\n  - match: \"" + hub.Host + "/platform/**\"\n    keys: [\"" + pub + "\"]\n    requireTagBinding: true\n"
+	if err := os.WriteFile(policy, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "verify", copied, "--policy", policy, "-o", "json")
+	var res signature.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || !res.TagBound || res.Repository != hub.Host+"/platform/app" {
+		t.Fatalf("verify of the copy with the mapping: %v\n%s", err, out)
+	}
+	if out, _, err := run(t, append([]string{"verify", zone.Host + "/zone-a/app:9.9.9", "--policy", policy}, registryFlags(t)...)...); ExitCode(err) != signature.ExitTagNotFound {
+		t.Fatalf("missing tag on the mirror: exit %d, %v %s", ExitCode(err), err, out)
+	}
+}

@@ -116,8 +116,8 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 		cached = false
 	}
 	if !v.tagAccepted(res, repository, tag) {
-		return nil, fmt.Errorf("verifying %s:%s (%s): %w (tags signed for this repository: %v); verify by digest or sign the tag",
-			repository, tag, subject.Digest, ErrTagNotBound, res.boundTags(repository))
+		return nil, fmt.Errorf("verifying %s:%s (%s): %w (%s)",
+			repository, tag, subject.Digest, ErrTagNotBound, res.bindingHint(repository))
 	}
 	out := *res
 	out.Signatures = slices.Clone(res.Signatures) // the cached result stays untouched
