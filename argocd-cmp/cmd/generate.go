@@ -74,9 +74,14 @@ func (o *generateOptions) run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	c, err := cache.New(o.cacheDirFor(cfg), cfg.Cache.MaxSize)
+	// New also sweeps what killed generates left in the cache; the render directories are swept here
+	c, err := cache.New(o.cacheDirFor(cfg), cfg.Cache.MaxSize,
+		cache.WithVerificationTTL(cfg.Cache.VerificationTTL.Duration), cache.WithStaleAfter(timeout))
 	if err != nil {
 		return err
+	}
+	if n := cmp.SweepRenderDirs("", timeout); n > 0 {
+		log.Info("removed work directories left by killed generates", "count", n)
 	}
 	opts := registry.DefaultOptions()
 	opts.UserAgent = "gitless-argocd-cmp/" + version.Version

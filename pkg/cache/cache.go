@@ -23,23 +23,72 @@ import (
 	"oras.land/oras-go/v2/errdef"
 )
 
+// DefaultVerificationTTL is how long a verification marker counts when New is not given
+// WithVerificationTTL: long enough that a busy zone re-checks signatures a few times an hour rather
+// than on every sync, short enough that a removed (revoked) signature stops counting soon after.
+const DefaultVerificationTTL = 10 * time.Minute
+
+// DefaultStaleAfter is the age beyond which New sweeps temporary and lock files whose owner may
+// still be alive, when New is not given WithStaleAfter.
+const DefaultStaleAfter = time.Hour
+
+// clockSkew tolerates markers stamped slightly in the future (a clock step); beyond it a marker is
+// not trusted, so it cannot stay fresh forever.
+const clockSkew = time.Minute
+
 // Cache is a directory of content-addressed blobs and verification markers.
 type Cache struct {
-	dir     string
-	maxSize int64
+	dir             string
+	maxSize         int64
+	verificationTTL time.Duration
+	staleAfter      time.Duration
 }
 
-// New opens (creating) a cache in dir bounded to maxSize bytes of blobs (0 = 1 GiB).
-func New(dir string, maxSize int64) (*Cache, error) {
+// Option configures New.
+type Option func(*Cache)
+
+// WithVerificationTTL sets how long a verification marker counts (0 = DefaultVerificationTTL); an
+// older marker is ignored and removed, so the signature is checked again.
+func WithVerificationTTL(d time.Duration) Option {
+	return func(c *Cache) {
+		if d > 0 {
+			c.verificationTTL = d
+		}
+	}
+}
+
+// WithStaleAfter sets the age beyond which New removes leftover temporary and unheld lock files even
+// when the process that made them may still be alive (0 = DefaultStaleAfter). The sidecar passes its
+// total timeout: no generate lives longer.
+func WithStaleAfter(d time.Duration) Option {
+	return func(c *Cache) {
+		if d > 0 {
+			c.staleAfter = d
+		}
+	}
+}
+
+// New opens (creating) a cache in dir bounded to maxSize bytes of blobs (0 = 1 GiB). It refuses a
+// directory that another user could write to or that is a symlink (ErrUnsafeDir), and sweeps what
+// killed processes left behind: temporary files and unheld lock files.
+func New(dir string, maxSize int64, opts ...Option) (*Cache, error) {
 	if maxSize <= 0 {
 		maxSize = 1 << 30
 	}
-	for _, d := range []string{"blobs", "verified", "locks", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			return nil, fmt.Errorf("creating cache: %w", err)
+	c := &Cache{dir: dir, maxSize: maxSize, verificationTTL: DefaultVerificationTTL, staleAfter: DefaultStaleAfter}
+	for _, o := range opts {
+		o(c)
+	}
+	if err := safeDir(dir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"blobs", "verified", "locks", "tmp", "contact"} {
+		if err := safeDir(filepath.Join(dir, d)); err != nil {
+			return nil, err
 		}
 	}
-	return &Cache{dir: dir, maxSize: maxSize}, nil
+	c.sweep()
+	return c, nil
 }
 
 func (c *Cache) blobPath(d digest.Digest) string {
@@ -108,7 +157,7 @@ func (c *Cache) Store(desc ocispec.Descriptor, src string) error {
 
 // StoreReader writes r into the cache as desc through a temporary file, keeping it only if it matches.
 func (c *Cache) StoreReader(desc ocispec.Descriptor, r io.Reader) error {
-	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "blob-*")
+	tmp, err := c.createTemp("blob")
 	if err != nil {
 		return fmt.Errorf("caching %s: %w", desc.Digest, err)
 	}
@@ -136,26 +185,55 @@ func (c *Cache) StoreReader(desc ocispec.Descriptor, r io.Reader) error {
 // Lock takes the per-digest lock, so concurrent generates download a digest once. The returned
 // function releases it. The lock is an flock on a file: it is released when a process dies.
 func (c *Cache) Lock(ctx context.Context, d digest.Digest) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(c.dir, "locks", d.Encoded()), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", d, err)
-	}
+	p := filepath.Join(c.dir, "locks", d.Encoded())
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", d, err)
+		}
+		if err := flock(ctx, f); err != nil {
+			f.Close()
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("locking %s: %w", d, err)
+		}
+		if samePath(f, p) {
 			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", d, err)
+		f.Close() // a sweep removed the file between the open and the lock: lock the one now at p
+	}
+}
+
+// flock waits for an exclusive flock on f until ctx ends.
+func flock(ctx context.Context, f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// samePath reports whether the open file f is still the file at p.
+func samePath(f *os.File, p string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(p)
+	return err == nil && os.SameFile(a, b)
+}
+
+// createTemp creates a temporary file in the cache named for this process, so a sweep can tell
+// whether its writer is gone.
+func (c *Cache) createTemp(kind string) (*os.File, error) {
+	return os.CreateTemp(filepath.Join(c.dir, "tmp"), TempPattern(kind+"-"))
 }
 
 // MarkVerified records that digest d satisfied the policy with hash policyHash, with the result as JSON.
@@ -164,7 +242,7 @@ func (c *Cache) MarkVerified(d digest.Digest, policyHash string, result []byte) 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "verified-*")
+	tmp, err := c.createTemp("verified")
 	if err != nil {
 		return err
 	}
@@ -179,13 +257,29 @@ func (c *Cache) MarkVerified(d digest.Digest, policyHash string, result []byte) 
 	return os.Rename(tmp.Name(), filepath.Join(dir, d.Algorithm().String()+"-"+d.Encoded()))
 }
 
-// Verified returns the recorded result when digest d was verified under policyHash.
+// Verified returns the recorded result when digest d was verified under policyHash within the
+// verification TTL.
 func (c *Cache) Verified(d digest.Digest, policyHash string) ([]byte, bool) {
 	if d.Validate() != nil {
 		return nil, false
 	}
-	b, err := os.ReadFile(filepath.Join(c.dir, "verified", policyHash, d.Algorithm().String()+"-"+d.Encoded()))
+	p := filepath.Join(c.dir, "verified", policyHash, d.Algorithm().String()+"-"+d.Encoded())
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, false
+	}
+	if !fresh(fi.ModTime(), c.verificationTTL) {
+		os.Remove(p) // expired: the signature is checked again, so a removed one stops counting
+		return nil, false
+	}
+	b, err := os.ReadFile(p)
 	return b, err == nil
+}
+
+// fresh reports whether a marker stamped at t is younger than ttl (and not from the future).
+func fresh(t time.Time, ttl time.Duration) bool {
+	age := time.Since(t)
+	return age < ttl && age > -clockSkew
 }
 
 // evict removes the least recently used blobs until the total is within the bound.
@@ -251,9 +345,6 @@ func (c *Cache) Descriptor(d digest.Digest) (ocispec.Descriptor, bool) {
 // MarkContact records that host answered now (the sidecar's last successful tag lookup at the hub).
 func (c *Cache) MarkContact(host string) error {
 	p := c.contactPath(host)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
 	if err := os.WriteFile(p, nil, 0o600); err != nil {
 		return err
 	}
@@ -261,10 +352,11 @@ func (c *Cache) MarkContact(host string) error {
 	return os.Chtimes(p, now, now)
 }
 
-// LastContact returns when host last answered, if it ever did.
+// LastContact returns when host last answered, if it ever did. A marker stamped in the future (beyond
+// a small clock skew) is ignored: it would make a mirror's tag answers acceptable indefinitely.
 func (c *Cache) LastContact(host string) (time.Time, bool) {
 	fi, err := os.Stat(c.contactPath(host))
-	if err != nil {
+	if err != nil || time.Until(fi.ModTime()) > clockSkew {
 		return time.Time{}, false
 	}
 	return fi.ModTime(), true

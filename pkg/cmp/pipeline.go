@@ -76,7 +76,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(p.TempDir, "gitless-render-*")
+	dir, err := os.MkdirTemp(p.TempDir, cache.TempPattern(renderDirPrefix))
 	if err != nil {
 		return fmt.Errorf("creating work directory: %w", err)
 	}

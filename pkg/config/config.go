@@ -157,8 +157,14 @@ type Limits struct {
 
 // Cache configures the sidecar's verification and content cache.
 type Cache struct {
+	// Dir must belong to the sidecar's user and be writable by no one else (mode 0700), and must not
+	// be a symlink; the sidecar refuses it otherwise.
 	Dir     string `json:"dir,omitempty"`
 	MaxSize int64  `json:"maxSize,omitempty"`
+	// VerificationTTL is how long a digest's successful verification is reused before its signatures
+	// are checked again, which bounds how long a removed signature keeps counting; default 10m
+	// (cache.DefaultVerificationTTL).
+	VerificationTTL Duration `json:"verificationTTL,omitempty"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("30s", "5m").

@@ -47,6 +47,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad regexp", head + "policies: [{match: 'a/**', keyless: {issuer: i, subjectRegExp: '('}}]\n", "missing closing"},
 		{"bad glob", head + "policies: [{match: 'a/[ab]', keys: [k]}]\n", "not supported"},
 		{"bad duration", head + "limits: {requestTimeout: 10}\n", "duration"},
+		{"negative verificationTTL", head + "cache: {verificationTTL: -1m}\n", "verificationTTL"},
+		{"unknown cache field", head + "cache: {verificationTtl: 1m}\n", "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,5 +129,12 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load() error = %v", err)
+	}
+}
+
+func TestCacheVerificationTTL(t *testing.T) {
+	c, err := Parse([]byte("apiVersion: gitless.dev/v1alpha1\nkind: Config\ncache: {verificationTTL: 30m}\n"))
+	if err != nil || c.Cache.VerificationTTL.Duration != 30*time.Minute {
+		t.Fatalf("Parse() = %+v, %v", c, err)
 	}
 }

@@ -31,6 +31,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if c.Cache.VerificationTTL.Duration < 0 {
+		errs = append(errs, fmt.Errorf("cache.verificationTTL %s: must not be negative", c.Cache.VerificationTTL.Duration))
+	}
 	for i := range c.Policies {
 		if err := c.Policies[i].Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("policies[%d]: %w", i, err))

@@ -38,7 +38,7 @@ func startRealCMPServer(t *testing.T, configYAML string) *cmpServer {
 		// The sidecar's DOCKER_CONFIG: an empty directory, so no credentials of this machine leak in.
 		"DOCKER_CONFIG": t.TempDir(),
 		// Its own cache per server, as each sidecar has its own /tmp volume.
-		"GITLESS_CACHE_DIR": t.TempDir(),
+		"GITLESS_CACHE_DIR": filepath.Join(t.TempDir(), "cache"), // created 0700 by the sidecar, whatever the umask
 	})
 }
 
