@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -192,5 +194,52 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLockExclusiveDuringSweeps: sweeps that remove unheld lock files while generates take and
+// release the lock never let two holders in at once (Lock re-checks that its file is still the one
+// at the path).
+func TestLockExclusiveDuringSweeps(t *testing.T) {
+	dir := privateDir(t)
+	c, err := New(dir, 0)
+	must(t, err)
+	d := digest.FromString("contended")
+	var inside, maxInside atomic.Int32
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() { // a stream of sidecar starts
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				c.sweepLocks()
+			}
+		}
+	}()
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				unlock, err := c.Lock(context.Background(), d)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n := inside.Add(1); n > maxInside.Load() {
+					maxInside.Store(n)
+				}
+				time.Sleep(100 * time.Microsecond)
+				inside.Add(-1)
+				unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if maxInside.Load() != 1 {
+		t.Fatalf("%d holders at once", maxInside.Load())
 	}
 }
