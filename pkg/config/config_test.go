@@ -47,6 +47,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad regexp", head + "policies: [{match: 'a/**', keyless: {issuer: i, subjectRegExp: '('}}]\n", "missing closing"},
 		{"bad glob", head + "policies: [{match: 'a/[ab]', keys: [k]}]\n", "not supported"},
 		{"bad duration", head + "limits: {requestTimeout: 10}\n", "duration"},
+		{"requireTagBinding false", head + "policies: [{match: 'a/**', keys: [k], requireTagBinding: false}]\n", "allowUnboundTags: true"},
+		{"allowUnboundTags and requireTagBinding", head + "policies: [{match: 'a/**', keys: [k], allowUnboundTags: true, requireTagBinding: true}]\n", "contradicts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,5 +129,28 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load() error = %v", err)
+	}
+}
+
+func TestTagBindingFields(t *testing.T) {
+	head := "apiVersion: gitless.dev/v1alpha1\nkind: Config\npolicies: [{match: 'a/**', keys: [k]"
+	tests := []struct {
+		name, fields string
+		allow        bool
+	}{
+		{"default binds tags", "", false},
+		{"deprecated requireTagBinding true", ", requireTagBinding: true", false},
+		{"opt-in", ", allowUnboundTags: true", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(head + tt.fields + "}]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Policies[0].AllowUnboundTags; got != tt.allow {
+				t.Fatalf("AllowUnboundTags = %t, want %t", got, tt.allow)
+			}
+		})
 	}
 }
