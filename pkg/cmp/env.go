@@ -21,9 +21,9 @@ type Env struct {
 	// TargetRevision is the OCI source's targetRevision as the Application spells it (a tag, a semver
 	// range or a digest); Argo CD resolved it to Revision.
 	TargetRevision string
-	KubeVersion       string
-	APIVersions       []string
-	Params            Params
+	KubeVersion    string
+	APIVersions    []string
+	Params         Params
 }
 
 // Params are the plugin parameters (ARGOCD_APP_PARAMETERS) and plugin env (ARGOCD_ENV_GITLESS_*).
@@ -53,7 +53,7 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 		AppName: getenv("ARGOCD_APP_NAME"), AppNamespace: getenv("ARGOCD_APP_NAMESPACE"),
 		RepoURL: getenv("ARGOCD_APP_SOURCE_REPO_URL"), Revision: getenv("ARGOCD_APP_REVISION"),
 		TargetRevision: getenv("ARGOCD_APP_SOURCE_TARGET_REVISION"),
-		KubeVersion: getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),
+		KubeVersion:    getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),
 	}
 	if raw := getenv("ARGOCD_APP_PARAMETERS"); raw != "" {
 		if err := e.Params.parse(raw); err != nil {
