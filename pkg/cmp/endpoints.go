@@ -6,14 +6,17 @@ import (
 	"io"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
-// sources opens the configured mirrors of ref's registry (in order) and the registry itself.
-func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
+// sources opens the configured mirrors of ref's registry (in order) and the registry itself. Each
+// mirror gets its own time budget per operation (mirrorBudget); every source lists at most
+// maxReferrerPages pages of referrers.
+func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
 		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
 	}}
@@ -27,11 +30,13 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	}
 	reg := p.Config.RegistryFor(ref.Registry)
 	if reg != nil {
+		budget := p.mirrorBudget(ctx)
 		for _, m := range reg.Mirrors {
 			e, err := p.open(m, ref.Repository, false)
 			if err != nil {
 				return nil, err
 			}
+			e.repo = &budgeted{Repository: e.repo.(*remote.Repository), name: e.name, budget: budget, log: p.log()}
 			s.endpoints = append(s.endpoints, e)
 		}
 	}
@@ -55,6 +60,7 @@ func (p *Pipeline) openDefault(host, repository string) (endpoint, error) {
 	if err != nil {
 		return endpoint{}, err
 	}
+	repo.ReferrerListMaxPages = maxReferrerPages
 	return endpoint{name: host, repo: repo, upstream: true}, nil
 }
 
@@ -73,6 +79,7 @@ func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (e
 	if err != nil {
 		return endpoint{}, fmt.Errorf("configuring %s: %w", ep.Host, err)
 	}
+	repo.ReferrerListMaxPages = maxReferrerPages
 	return endpoint{name: ep.Host, repo: repo, upstream: upstream}, nil
 }
 

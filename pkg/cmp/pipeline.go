@@ -65,7 +65,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		p.log().Info("targetRevision is a semver range: Argo CD picked the version, verifying its digest (no tag to bind)",
 			"targetRevision", env.TargetRevision, "ref", ref.String())
 	}
-	src, err := p.sources(ref)
+	src, err := p.sources(ctx, ref)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package cmp
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 
 	"github.com/opencontainers/go-digest"
@@ -10,10 +9,6 @@ import (
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
-
-// ErrLayoutRefused refuses an oci-layout:PATH reference in the sidecar.
-var ErrLayoutRefused = errors.New("oci-layout references are not accepted here (they name files on the sidecar's host): " +
-	"publish the artifact to a registry and name it as registry/repository:tag or @sha256:digest")
 
 // resultCache keeps verification results on disk for the Verifier (signature.WithCache): the cache
 // stores results only, and the Verifier alone decides what a result vouches for.
