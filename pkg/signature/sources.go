@@ -122,14 +122,15 @@ func (v *Verifier) candidates(ctx context.Context, store Store, subject ocispec.
 	seen := map[digest.Digest]bool{}
 	var errs []error
 	answered := 0
-	for _, src := range sourcesOf(store) {
+	srcs := sourcesOf(store)
+	for _, src := range srcs {
 		l, err := listSource(ctx, src.Store, subject, v.maxCandidates)
 		if err != nil {
 			errs = append(errs, sourceError(src, err))
 			if src.Upstream {
 				g.partial = append(g.partial, fmt.Sprintf("the signature list of %s could not be read", orName(src.Name)))
 			}
-			if len(sourcesOf(store)) > 1 {
+			if len(srcs) > 1 {
 				v.logger.Warn("signature source skipped", "source", src.Name, "error", err)
 			}
 			continue
