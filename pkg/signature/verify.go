@@ -97,8 +97,8 @@ func (v *Verifier) Verify(ctx context.Context, store Store, repository, referenc
 // ("host[:port]/path"). With a non-empty tag, some valid signature must also bind that tag to the
 // digest for this repository (see the package documentation), unless the policy sets
 // allowUnboundTags (or WithAllowUnboundTag was given) and no valid signature binds any tag. A cached
-// result is accepted only by the same decision (Accepts) as a fresh one; when it does not accept,
-// the signatures are read afresh, since a tag signed later may be missing from the cache. Errors:
+// result (WithCache) is judged by the same decision (tagVerdict) as a fresh one; when it does not
+// accept, the signatures are read afresh, since a tag signed later may be missing from the cache. Errors:
 // ErrNoSignature, ErrNoValidSignature, ErrTagNotBound, or a transport error.
 func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository string, subject ocispec.Descriptor, tag string) (*Result, error) {
 	if v.insecure {
@@ -138,16 +138,6 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 	out.Repository, out.Tag, out.Cached = repository, tag, cached
 	out.TagBound = verdict == bound
 	return &out, nil
-}
-
-// Accepts decides whether res, a result of this verifier's policy for res.Digest (fresh or cached),
-// vouches for repository and tag ("" for a digest). It is the one decision the verifier makes, so
-// callers that keep results elsewhere decide exactly as a fresh verification would.
-func (v *Verifier) Accepts(res *Result, repository, tag string) error {
-	if res.Insecure {
-		return nil
-	}
-	return v.explain(v.tagVerdict(res, repository, tag), res, repository, tag)
 }
 
 // verdict is how a tag is vouched for.
