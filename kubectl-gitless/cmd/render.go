@@ -121,7 +121,8 @@ func (o *renderOptions) renderSource(cmd *cobra.Command, source string, isDir bo
 	if err != nil {
 		return err
 	}
-	p := &cmp.Pipeline{Config: cfg, Logger: newStderrLogger(o.ErrOut), Registry: o.Registry.Options()}
+	// a local preview may read an OCI layout on disk; the sidecar never does
+	p := &cmp.Pipeline{Config: cfg, Logger: newStderrLogger(o.ErrOut), Registry: o.Registry.Options(), AllowLayouts: true}
 	return p.Generate(cmd.Context(), env, w)
 }
 

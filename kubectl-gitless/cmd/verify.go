@@ -25,10 +25,12 @@ func newVerifyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "verify REF (--key FILE|DIR... | --policy FILE | --certificate-identity... --certificate-oidc-issuer...)",
 		Short: "Verify an artifact's signatures (Sigstore bundle first, then legacy .sig)",
 		Long: `Verify that REF is signed by a trusted key or keyless identity. A tag reference must also be bound
-by a valid signature to the digest it resolves to; signatures that bind no tag at all (plain cosign sign)
-are accepted with a warning unless the policy sets requireTagBinding. With --policy, a reference on a
-mirror listed in the config is checked against its upstream repository (mapped back through the mirror's
-pathPrefix/stripPrefix), whose name the hub's signatures bind. Exit codes follow cosign's: 0 verified, 10 no signature
+by a valid signature to the digest it resolves to (kubectl gitless sign REF:TAG and publish --sign bind it);
+signatures that bind no tag at all (plain cosign sign) are refused by tag unless the policy sets
+allowUnboundTags (or --allow-unbound-tags with --key/keyless), which warns on every use; verifying by
+digest needs no binding. With --policy, a reference on a mirror listed in the config is checked against
+its upstream repository (mapped back through the mirror's pathPrefix/stripPrefix), whose name the hub's
+signatures bind. Exit codes follow cosign's: 0 verified, 10 no signature
 found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
 network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub

@@ -30,6 +30,9 @@ func TestSignVerifyCLI(t *testing.T) {
 			mustRun(t, "publish", exampleCopy(t, "plain/service.yaml"), app+":unsigned", "-q")
 			mustRun(t, "sign", app+":unsigned", "--key", filepath.Join(dir, "cosign.key"), "--signature-format", "legacy")
 			mustRun(t, "publish", exampleCopy(t, "plain/configmap.yaml"), app+":nosig", "-q")
+			// signed by digest, as plain `cosign sign` does: no signature binds the tag
+			pinned := strings.TrimSpace(mustRun(t, "publish", exampleCopy(t, "plain/deployment.yaml"), app+":unbound", "-q"))
+			mustRun(t, "sign", pinned, "--key", filepath.Join(dir, "cosign.key"))
 
 			pub := filepath.Join(dir, "cosign.pub")
 			out := mustRun(t, "verify", app+":latest", "--key", pub, "-o", "json")
@@ -38,6 +41,8 @@ func TestSignVerifyCLI(t *testing.T) {
 				t.Fatalf("verify -o json: %v\n%s", err, out)
 			}
 			mustRun(t, "verify", app+":unsigned", "--key", dir) // a directory of keys; legacy format
+			mustRun(t, "verify", app+":unbound", "--key", pub, "--allow-unbound-tags")
+			mustRun(t, "verify", pinned, "--key", pub)
 
 			codes := []struct {
 				name string
@@ -49,6 +54,8 @@ func TestSignVerifyCLI(t *testing.T) {
 				{"wrong key", []string{"verify", app + ":1.0.0", "--key", other.Pub}, signature.ExitNoValid},
 				{"no trust given", []string{"verify", app + ":1.0.0"}, ExitError},
 				{"keyless without issuer", []string{"verify", app + ":1.0.0", "--certificate-identity", "me@example.com"}, ExitError},
+				{"unbound tag", []string{"verify", app + ":unbound", "--key", pub}, signature.ExitNoValid},
+				{"allow-unbound-tags with a policy file", []string{"verify", app + ":unbound", "--policy", pub, "--allow-unbound-tags"}, ExitError},
 			}
 			for _, c := range codes {
 				t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/config"
@@ -13,8 +14,10 @@ import (
 )
 
 // sources opens the configured mirrors of ref's registry (in order, each at its mapped repository
-// path) and the registry itself. Tag bindings are checked against ref, the upstream name.
-func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
+// path) and the registry itself. Tag bindings are checked against ref, the upstream name. Each
+// mirror gets its own time budget per operation (mirrorBudget); every source lists at most
+// maxReferrerPages pages of referrers.
+func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
 		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
 	}}
@@ -28,6 +31,7 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	}
 	reg := p.Config.RegistryFor(ref.Registry)
 	if reg != nil {
+		budget := p.mirrorBudget(ctx)
 		for _, m := range reg.Mirrors {
 			path, ok := m.MirrorPath(ref.Repository) // the copy may live under another path
 			if !ok {
@@ -37,6 +41,7 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 			if err != nil {
 				return nil, err
 			}
+			e.repo = &budgeted{Repository: e.repo.(*remote.Repository), name: e.name, budget: budget, log: p.log()}
 			s.endpoints = append(s.endpoints, e)
 		}
 	}
@@ -60,6 +65,7 @@ func (p *Pipeline) openDefault(host, repository string) (endpoint, error) {
 	if err != nil {
 		return endpoint{}, err
 	}
+	repo.ReferrerListMaxPages = maxReferrerPages
 	return endpoint{name: host, repo: repo, upstream: true}, nil
 }
 
@@ -78,6 +84,7 @@ func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (e
 	if err != nil {
 		return endpoint{}, fmt.Errorf("configuring %s: %w", ep.Host, err)
 	}
+	repo.ReferrerListMaxPages = maxReferrerPages
 	return endpoint{name: ep.Host, repo: repo, upstream: upstream}, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 // Env is what Argo CD tells the plugin about the Application being generated.
@@ -16,9 +18,12 @@ type Env struct {
 	AppName, AppNamespace string
 	// RepoURL and Revision name an Argo CD OCI source (oci://host/repo, sha256:...).
 	RepoURL, Revision string
-	KubeVersion       string
-	APIVersions       []string
-	Params            Params
+	// TargetRevision is the OCI source's targetRevision as the Application spells it (a tag, a semver
+	// range or a digest); Argo CD resolved it to Revision.
+	TargetRevision string
+	KubeVersion    string
+	APIVersions    []string
+	Params         Params
 }
 
 // Params are the plugin parameters (ARGOCD_APP_PARAMETERS) and plugin env (ARGOCD_ENV_GITLESS_*).
@@ -47,7 +52,8 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	e := Env{
 		AppName: getenv("ARGOCD_APP_NAME"), AppNamespace: getenv("ARGOCD_APP_NAMESPACE"),
 		RepoURL: getenv("ARGOCD_APP_SOURCE_REPO_URL"), Revision: getenv("ARGOCD_APP_REVISION"),
-		KubeVersion: getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),
+		TargetRevision: getenv("ARGOCD_APP_SOURCE_TARGET_REVISION"),
+		KubeVersion:    getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),
 	}
 	if raw := getenv("ARGOCD_APP_PARAMETERS"); raw != "" {
 		if err := e.Params.parse(raw); err != nil {
@@ -136,7 +142,9 @@ func fill(dst *string, v string) {
 }
 
 // ArtifactRef names the artifact to render: the ref parameter or plugin env first, else the Argo CD
-// OCI source (repoURL oci://host/repo with the digest Argo CD resolved as the revision).
+// OCI source (repoURL oci://host/repo with the digest Argo CD resolved as the revision). When the
+// Application's targetRevision is a tag, the reference keeps it beside the digest (repo:tag@digest),
+// so the tag must be bound to that digest by a signature, as in the plugin form.
 func (e Env) ArtifactRef() (string, error) {
 	if e.Params.Ref != "" {
 		return e.Params.Ref, nil
@@ -144,6 +152,8 @@ func (e Env) ArtifactRef() (string, error) {
 	if strings.HasPrefix(e.RepoURL, "oci://") {
 		repo := strings.TrimSuffix(strings.TrimPrefix(e.RepoURL, "oci://"), "/")
 		switch {
+		case strings.HasPrefix(e.Revision, "sha256:") && e.TargetTag() != "":
+			return repo + ":" + e.TargetTag() + "@" + e.Revision, nil
 		case strings.HasPrefix(e.Revision, "sha256:"):
 			return repo + "@" + e.Revision, nil
 		case e.Revision != "":
@@ -153,4 +163,37 @@ func (e Env) ArtifactRef() (string, error) {
 	}
 	return "", fmt.Errorf("no artifact named: set the plugin parameter `ref` or env GITLESS_REF " +
 		"(registry/repo:tag or @sha256:...), or use an oci:// repoURL")
+}
+
+// TargetTag is the OCI source's targetRevision when it names one tag, and "" when it is empty, a
+// digest or a semver range. The test is Argo CD's own (util/versions.MaxVersion): a valid semver
+// version ("1.4.0", "v1.0") is an exact tag; else a valid constraint ("^1.2", ">=1.0 <2", "1.x",
+// "*") is a range; else the string is a literal tag ("latest").
+func (e Env) TargetTag() string {
+	rev := e.TargetRevision
+	if rev == "" || e.Params.Ref != "" || strings.HasPrefix(rev, "sha256:") {
+		return ""
+	}
+	if _, err := semver.NewVersion(rev); err == nil {
+		return rev
+	}
+	if e.TargetIsRange() {
+		return ""
+	}
+	return rev
+}
+
+// TargetIsRange reports whether the OCI source's targetRevision is a semver range. Argo CD then picks
+// the version from the tags it lists, and the sidecar verifies the digest it picked: no single tag is
+// named, so there is no binding to check (the signature must still cover the digest).
+func (e Env) TargetIsRange() bool {
+	rev := e.TargetRevision
+	if rev == "" || e.Params.Ref != "" || strings.HasPrefix(rev, "sha256:") {
+		return false
+	}
+	if _, err := semver.NewVersion(rev); err == nil {
+		return false
+	}
+	_, err := semver.NewConstraint(rev)
+	return err == nil
 }

@@ -8,8 +8,9 @@ import (
 func TestEnvFromOS(t *testing.T) {
 	env := map[string]string{
 		"ARGOCD_APP_NAME": "guestbook", "ARGOCD_APP_NAMESPACE": "apps", "KUBE_VERSION": "1.31",
-		"KUBE_API_VERSIONS":      "v1,apps/v1,monitoring.coreos.com/v1",
-		"ARGOCD_ENV_GITLESS_REF": "hub.example.com/platform/app:1.0.0",
+		"KUBE_API_VERSIONS":                 "v1,apps/v1,monitoring.coreos.com/v1",
+		"ARGOCD_ENV_GITLESS_REF":            "hub.example.com/platform/app:1.0.0",
+		"ARGOCD_APP_SOURCE_TARGET_REVISION": "1.0.0",
 		"ARGOCD_APP_PARAMETERS": `[{"name":"valueFiles","array":["values-prod.yaml"]},{"name":"values","string":"replicas: 2"},
 			{"name":"set","map":{"image.tag":"1.2"}},{"name":"releaseName","string":"gb"},{"name":"images","array":["nginx=mirror/nginx:1.27"]}]`,
 	}
@@ -22,7 +23,7 @@ func TestEnvFromOS(t *testing.T) {
 	if !reflect.DeepEqual(e.Params, want) {
 		t.Fatalf("params = %+v\nwant %+v", e.Params, want)
 	}
-	if len(e.APIVersions) != 3 || e.AppName != "guestbook" {
+	if len(e.APIVersions) != 3 || e.AppName != "guestbook" || e.TargetRevision != "1.0.0" {
 		t.Fatalf("env = %+v", e)
 	}
 }
@@ -50,6 +51,18 @@ func TestArtifactRef(t *testing.T) {
 		{Env{RepoURL: "oci://hub/platform/app/", Revision: "1.4.0"}, "hub/platform/app:1.4.0", false},
 		{Env{RepoURL: "https://github.com/x/y.git", Revision: "abc"}, "", true},
 		{Env{RepoURL: "oci://hub/app"}, "", true},
+		// The OCI source form keeps a targetRevision tag beside the digest Argo CD resolved, so that a
+		// signature must bind it; a semver range or a digest names no tag.
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "1.4.0"}, "hub/app:1.4.0@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "v1.0"}, "hub/app:v1.0@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "latest"}, "hub/app:latest@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "1.4.0-rc.1"}, "hub/app:1.4.0-rc.1@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "sha256:a"}, "hub/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "^1.2"}, "hub/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: ">=1.0 <2"}, "hub/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "1.x"}, "hub/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a", TargetRevision: "*"}, "hub/app@sha256:a", false},
+		{Env{RepoURL: "oci://hub/app", Revision: "sha256:a"}, "hub/app@sha256:a", false},
 	}
 	for _, c := range cases {
 		got, err := c.env.ArtifactRef()

@@ -3,14 +3,12 @@ package cmp
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -37,6 +35,9 @@ type Pipeline struct {
 	TempDir string
 	// Registry are the defaults for endpoints the configuration does not list.
 	Registry registry.Options
+	// AllowLayouts accepts oci-layout:PATH references (kubectl gitless render, a local preview). The
+	// sidecar leaves it false: an Application must not make it read or create files on its host.
+	AllowLayouts bool
 }
 
 // Generate writes the manifests of the artifact named by env to out, or nothing when any step fails.
@@ -56,11 +57,15 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ref, err := registry.ParseReference(refStr)
+	ref, policy, err := p.admit(refStr)
 	if err != nil {
 		return err
 	}
-	src, err := p.sources(ref)
+	if env.TargetIsRange() {
+		p.log().Info("targetRevision is a semver range: Argo CD picked the version, verifying its digest (no tag to bind)",
+			"targetRevision", env.TargetRevision, "ref", ref.String())
+	}
+	src, err := p.sources(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -69,7 +74,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		return err
 	}
 	log := p.log().With("ref", ref.String(), "digest", desc.Digest.String())
-	if err := p.verify(ctx, src, ref, desc, log); err != nil {
+	if err := p.verify(ctx, src, ref, policy, desc, log); err != nil {
 		return err
 	}
 	resolved, err := p.describe(ctx, src, ref, desc)
@@ -152,51 +157,46 @@ func (p *Pipeline) mirrorTagAllowed(host string) error {
 	return nil
 }
 
-// verify checks the signature for repo@digest under the matching policy (and, for a tag, the signed
-// tag binding). A result is cached by (digest, policy hash), never by tag.
-func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Reference, desc ocispec.Descriptor, log *slog.Logger) error {
+// admit parses the Application's reference and finds its policy before anything else happens: a
+// layout path is refused (unless AllowLayouts) and a repository no policy covers is refused before
+// any source is opened or contacted.
+func (p *Pipeline) admit(refStr string) (registry.Reference, *config.Policy, error) {
+	ref, err := registry.ParseReference(refStr)
+	if err != nil {
+		return ref, nil, err
+	}
+	if ref.IsLayout() && !p.AllowLayouts {
+		return ref, nil, fmt.Errorf("%w: %s", ErrLayoutRefused, refStr)
+	}
 	policy, err := p.Config.PolicyFor(ref.Name())
 	if err != nil {
-		return err
+		return ref, nil, err
 	}
-	v, err := signature.NewVerifier(policy, signature.WithLogger(log))
+	return ref, policy, nil
+}
+
+// verify checks the signature for repo@digest under policy (and, for a tag, the signed tag binding).
+// Results are cached by (digest, policy hash), never by tag; a cached result is accepted only by the
+// verifier's own decision, the one it makes on a fresh result.
+func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Reference, policy *config.Policy, desc ocispec.Descriptor, log *slog.Logger) error {
+	opts := []signature.VerifierOption{signature.WithLogger(log)}
+	if p.Cache != nil {
+		opts = append(opts, signature.WithCache(resultCache{p.Cache, log}))
+	}
+	v, err := signature.NewVerifier(policy, opts...)
 	if err != nil {
 		return err
-	}
-	if p.cachedVerification(desc, ref.Tag, v.PolicyHash()) {
-		log.Info("verified (cached)", "policy", policy.Match)
-		return nil
 	}
 	res, err := v.VerifyDescriptor(ctx, src, ref.Name(), desc, ref.Tag)
 	if err != nil {
 		return err // names the reference and digest already
 	}
-	log.Info("verified", "policy", policy.Match, "signatures", len(res.Signatures), "insecure", res.Insecure)
-	if p.Cache != nil && !res.Insecure {
-		b, _ := json.Marshal(res)
-		if err := p.Cache.MarkVerified(desc.Digest, v.PolicyHash(), b); err != nil {
-			log.Warn("caching verification", "error", err)
-		}
+	if res.Cached {
+		log.Info("verified (cached)", "policy", policy.Match, "tagBound", res.TagBound)
+		return nil
 	}
+	log.Info("verified", "policy", policy.Match, "signatures", len(res.Signatures), "tagBound", res.TagBound, "insecure", res.Insecure)
 	return nil
-}
-
-func (p *Pipeline) cachedVerification(desc ocispec.Descriptor, tag, policyHash string) bool {
-	if p.Cache == nil {
-		return false
-	}
-	b, ok := p.Cache.Verified(desc.Digest, policyHash)
-	if !ok {
-		return false
-	}
-	if tag == "" {
-		return true
-	}
-	var res signature.Result
-	if json.Unmarshal(b, &res) != nil {
-		return false
-	}
-	return slices.ContainsFunc(res.Signatures, func(s signature.SignatureInfo) bool { return s.BoundTag == tag })
 }
 
 // describe fetches the manifest by digest, from the cache when it has it.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 // smallBlob is the size up to which a fetch is read whole and checked before it is handed on, so a
@@ -83,8 +84,8 @@ func (s *sources) Resolve(ctx context.Context, reference string) (ocispec.Descri
 }
 
 // Predecessors returns the union of every source's answer (mirrors first): a mirror may lack a
-// signature or list bogus ones, and neither may hide the valid signature another source has. The
-// verifier bounds how many candidates it examines.
+// signature or list bogus ones, and neither may hide the valid signature another source has.
+// Signature verification does not use it: it lists each source on its own (SignatureSources).
 func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	var out []ocispec.Descriptor
 	seen := map[string]bool{}
@@ -108,6 +109,16 @@ func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// SignatureSources lets the verifier list signatures in each source on its own (signature.Sources):
+// the hub's list is then always read when the hub answers, and a mirror cannot crowd it out.
+func (s *sources) SignatureSources() []signature.Source {
+	out := make([]signature.Source, 0, len(s.endpoints))
+	for _, e := range s.ordered() {
+		out = append(out, signature.Source{Name: e.name, Store: e.repo, Upstream: e.upstream})
+	}
+	return out
 }
 
 func (s *sources) ordered() []endpoint {

@@ -29,6 +29,10 @@ const (
 // repository is refused, never trusted by default.
 var ErrNoMatchingPolicy = errors.New("no trust policy matches the repository")
 
+// ErrRequireTagBindingFalse refuses the retired `requireTagBinding: false`.
+var ErrRequireTagBindingFalse = errors.New("requireTagBinding: false is no longer supported (tags must be bound by a signature by default): " +
+	"remove requireTagBinding, and set allowUnboundTags: true only if this policy must accept tags that no signature binds")
+
 // ErrInvalid marks a configuration that was read but is not acceptable.
 var ErrInvalid = errors.New("invalid configuration")
 
@@ -127,12 +131,38 @@ type Policy struct {
 	// InsecureAcceptUnsigned accepts artifacts without checking signatures; for development only,
 	// and every use is logged as a warning.
 	InsecureAcceptUnsigned bool `json:"insecureAcceptUnsigned,omitempty"`
-	// RequireTagBinding refuses a tag whose signatures bind no tag at all (as plain `cosign sign`
-	// writes them). Without it such signatures are accepted by tag with a warning; a tag moved onto a
-	// digest whose signatures bind other tags is refused either way.
+	// AllowUnboundTags accepts a tag whose valid signatures bind no tag at all (as plain `cosign sign`
+	// writes them), with a warning on every use. Unsafe: a registry can then roll the tag back to any
+	// older signed digest, or serve another repository's signed digest under it. By default a tag is
+	// accepted only when a valid signature binds it to the digest for this repository; a tag moved
+	// onto a digest whose signatures bind other tags is refused either way.
+	AllowUnboundTags bool `json:"allowUnboundTags,omitempty"`
+	// RequireTagBinding is deprecated: binding is now the default. true is accepted and changes
+	// nothing; false is refused with a pointer to AllowUnboundTags.
 	RequireTagBinding bool `json:"requireTagBinding,omitempty"`
 
 	re *regexp.Regexp
+}
+
+// UnmarshalJSON decodes a policy strictly and refuses the retired `requireTagBinding: false`, whose
+// meaning (accept unbound tags) is now spelled allowUnboundTags.
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	type plain Policy
+	var q plain
+	if err := strictJSON(b, &q); err != nil {
+		return err
+	}
+	var probe struct {
+		RequireTagBinding *bool `json:"requireTagBinding"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return err
+	}
+	if probe.RequireTagBinding != nil && !*probe.RequireTagBinding {
+		return fmt.Errorf("policy %q: %w", q.Match, ErrRequireTagBindingFalse)
+	}
+	*p = Policy(q)
+	return nil
 }
 
 // Keyless is a certificate identity (Fulcio-style) and the trusted root that anchors it.

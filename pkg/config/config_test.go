@@ -49,6 +49,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", head + "limits: {requestTimeout: 10}\n", "duration"},
 		{"negative verificationTTL", head + "cache: {verificationTTL: -1m}\n", "verificationTTL"},
 		{"unknown cache field", head + "cache: {verificationTtl: 1m}\n", "unknown field"},
+		{"requireTagBinding false", head + "policies: [{match: 'a/**', keys: [k], requireTagBinding: false}]\n", "allowUnboundTags: true"},
+		{"allowUnboundTags and requireTagBinding", head + "policies: [{match: 'a/**', keys: [k], allowUnboundTags: true, requireTagBinding: true}]\n", "contradicts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,5 +138,28 @@ func TestCacheVerificationTTL(t *testing.T) {
 	c, err := Parse([]byte("apiVersion: gitless.dev/v1alpha1\nkind: Config\ncache: {verificationTTL: 30m}\n"))
 	if err != nil || c.Cache.VerificationTTL.Duration != 30*time.Minute {
 		t.Fatalf("Parse() = %+v, %v", c, err)
+	}
+}
+
+func TestTagBindingFields(t *testing.T) {
+	head := "apiVersion: gitless.dev/v1alpha1\nkind: Config\npolicies: [{match: 'a/**', keys: [k]"
+	tests := []struct {
+		name, fields string
+		allow        bool
+	}{
+		{"default binds tags", "", false},
+		{"deprecated requireTagBinding true", ", requireTagBinding: true", false},
+		{"opt-in", ", allowUnboundTags: true", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(head + tt.fields + "}]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Policies[0].AllowUnboundTags; got != tt.allow {
+				t.Fatalf("AllowUnboundTags = %t, want %t", got, tt.allow)
+			}
+		})
 	}
 }

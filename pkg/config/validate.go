@@ -62,6 +62,9 @@ func (p *Policy) Validate() error {
 	if n != 1 {
 		return fmt.Errorf("policy %q: set exactly one of keys, keyless or insecureAcceptUnsigned", p.Match)
 	}
+	if p.AllowUnboundTags && p.RequireTagBinding {
+		return fmt.Errorf("policy %q: allowUnboundTags contradicts requireTagBinding: remove requireTagBinding (deprecated; binding is the default)", p.Match)
+	}
 	if p.Keyless != nil {
 		return p.Keyless.Validate()
 	}

@@ -16,7 +16,7 @@
 //     dev.cosignproject.cosign/signature annotation, as `cosign sign` writes by default.
 //
 // Verification reads bundles first, then the legacy tag, and examines a bounded number of
-// candidates (MaxCandidates manifests of at most MaxManifestSize bytes each), so that a registry
+// candidates (MaxCandidates per source, manifests of at most MaxManifestSize bytes each), so that a registry
 // holding a thousand bogus signatures makes verification fail fast rather than slowly.
 //
 // # Signed tag binding
@@ -36,6 +36,13 @@
 // for the same repository path (otherwise ErrTagNotBound, exit code 12), so a registry cannot
 // serve version 1.0's digest under tag 2.0, nor another repository's 1.0 under this one's. The
 // host is not compared, so bindings made on a hub hold on its mirrors. Verifying by digest needs no
-// binding. When no valid signature binds any tag at all (plain `cosign sign`), a tag is accepted with
-// a warning unless the policy sets RequireTagBinding; WithAllowUnboundTag forces that leniency.
+// binding. When no valid signature binds any tag at all (plain `cosign sign`), a tag is refused
+// unless the policy opts in with allowUnboundTags (or WithAllowUnboundTag), which is logged as a
+// warning on every use and never applies to a Partial result (see Result.Partial).
+//
+// # Sources
+//
+// A Store that implements Sources (the sidecar's zone mirrors and hub) is listed per source: each
+// source contributes at most MaxCandidates candidates, so none can crowd out another, and a listed
+// signature no source can serve is skipped rather than ending the verification.
 package signature

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"testing"
 
 	"github.com/sigstore/cosign/v2/pkg/cosign"
@@ -53,17 +54,17 @@ func TestMessageSignatureBundle(t *testing.T) {
 			if err != nil || res.Signatures[0].Format != signature.FormatBundle || res.Signatures[0].BoundTag != "" {
 				t.Fatalf("Verify(digest) = %+v, %v", res, err)
 			}
-			// No signature binds any tag (as with plain `cosign sign`): accepted by tag, unbound, unless
-			// the policy requires a binding.
-			if res, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); err != nil || res.TagBound {
-				t.Fatalf("Verify(tag) = %+v, %v; want accepted without a binding", res, err)
+			// No signature binds any tag (as with plain `cosign sign`): refused by tag by default, accepted
+			// (unbound, with a warning) when the policy sets allowUnboundTags.
+			if _, err := v.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); !errors.Is(err, signature.ErrTagNotBound) || signature.ExitCode(err) != 12 {
+				t.Fatalf("Verify(tag) = %v, want ErrTagNotBound (exit 12)", err)
 			}
-			strict, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{kp.Pub}, RequireTagBinding: true})
+			lenient, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{kp.Pub}, AllowUnboundTags: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := strict.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); signature.ExitCode(err) != 12 {
-				t.Fatalf("Verify(tag) with requireTagBinding = %v, want exit 12 (no binding)", err)
+			if res, err := lenient.Verify(ctx, sigtest.OpenRepo(t, e.repository), e.repository, "1.0"); err != nil || res.TagBound {
+				t.Fatalf("Verify(tag) with allowUnboundTags = %+v, %v; want accepted without a binding", res, err)
 			}
 			// The same bundle under B (another digest) is refused.
 			e.putBundle(t, e.b, b)

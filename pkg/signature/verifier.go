@@ -17,7 +17,7 @@ import (
 // Bounds on what one verification examines, so a flood of bogus signatures fails fast.
 const (
 	// MaxCandidates is how many signature candidates (bundle referrers plus legacy layers) are
-	// examined at most.
+	// examined at most per source (see Sources).
 	MaxCandidates = 50
 	// MaxManifestSize bounds a signature manifest.
 	MaxManifestSize = 1 << 20
@@ -51,9 +51,10 @@ type VerifierOption func(*Verifier)
 // WithCache shares a result cache between verifiers; entries are keyed by digest and policy hash.
 func WithCache(c ResultCache) VerifierOption { return func(v *Verifier) { v.cache = c } }
 
-// WithAllowUnboundTag accepts a tag reference whose valid signatures bind no tag at all (as
-// `cosign sign --new-bundle-format` makes them). A signature that binds other tags only is still
-// refused. Unsafe: a registry could then serve any signed digest under this tag.
+// WithAllowUnboundTag accepts a tag reference whose valid signatures bind no tag at all (as plain
+// `cosign sign` makes them), as a policy's allowUnboundTags does; every use is logged as a warning.
+// A digest whose signatures bind other tags is still refused, and so is a Partial result. Unsafe: a
+// registry could then serve any signed digest under this tag.
 func WithAllowUnboundTag() VerifierOption { return func(v *Verifier) { v.allowUnboundTag = true } }
 
 // WithLogger sets the logger for warnings (insecure policies); slog.Default otherwise.
@@ -72,10 +73,9 @@ func WithMaxCandidates(n int) VerifierOption { return func(v *Verifier) { v.maxC
 // PEM) or its keyless identity and trusted root. Keyless without an identity is refused with
 // ErrKeylessNeedsIdentity.
 func NewVerifier(p *config.Policy, opts ...VerifierOption) (*Verifier, error) {
-	// Signatures that bind no tag at all (plain `cosign sign`) are accepted by tag unless the policy
-	// requires a binding, so artifacts signed with the cosign CLI verify; see Policy.RequireTagBinding.
+	// A tag must be bound by a signature unless the policy opts into unbound tags (Policy.AllowUnboundTags).
 	v := &Verifier{maxCandidates: MaxCandidates, logger: slog.Default(), insecure: p.InsecureAcceptUnsigned,
-		allowUnboundTag: !p.RequireTagBinding}
+		allowUnboundTag: p.AllowUnboundTags}
 	for _, o := range opts {
 		o(v)
 	}

@@ -31,6 +31,10 @@ type Result struct {
 	Signatures []SignatureInfo `json:"signatures,omitempty"`
 	// Cached is set when the result came from the cache.
 	Cached bool `json:"cached,omitempty"`
+	// Partial says why the signatures found may not be all there are (the registry's list could not
+	// be read, or a signature it lists could not be fetched). A partial result can still prove a
+	// binding, never the absence of one, so allowUnboundTags does not apply to it.
+	Partial []string `json:"partial,omitempty"`
 }
 
 // SignatureInfo describes one valid signature.
@@ -91,9 +95,11 @@ func (v *Verifier) Verify(ctx context.Context, store Store, repository, referenc
 
 // VerifyDescriptor verifies the signatures of subject, stored in store for repository
 // ("host[:port]/path"). With a non-empty tag, some valid signature must also bind that tag to the
-// digest (see the package documentation), unless WithAllowUnboundTag was given and no valid
-// signature binds any tag. Errors: ErrNoSignature, ErrNoValidSignature, ErrTagNotBound, or a
-// transport error.
+// digest for this repository (see the package documentation), unless the policy sets
+// allowUnboundTags (or WithAllowUnboundTag was given) and no valid signature binds any tag. A cached
+// result (WithCache) is judged by the same decision (tagVerdict) as a fresh one; when it does not
+// accept, the signatures are read afresh, since a tag signed later may be missing from the cache. Errors:
+// ErrNoSignature, ErrNoValidSignature, ErrTagNotBound, or a transport error.
 func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository string, subject ocispec.Descriptor, tag string) (*Result, error) {
 	if v.insecure {
 		v.logger.Warn("accepting artifact without verifying signatures (insecureAcceptUnsigned policy)",
@@ -105,7 +111,11 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 	if v.cache != nil {
 		res, cached = v.cache.Get(subject.Digest, v.policyHash)
 	}
-	if !cached || !v.tagAccepted(res, repository, tag) { // a re-signed tag may be newer than the cache
+	verdict := refused
+	if cached {
+		verdict = v.tagVerdict(res, repository, tag)
+	}
+	if verdict == refused {
 		var err error
 		if res, err = v.verifyAll(ctx, store, subject); err != nil {
 			return nil, fmt.Errorf("verifying %s@%s: %w", repository, subject.Digest, err)
@@ -114,100 +124,124 @@ func (v *Verifier) VerifyDescriptor(ctx context.Context, store Store, repository
 			v.cache.Put(subject.Digest, v.policyHash, res)
 		}
 		cached = false
+		verdict = v.tagVerdict(res, repository, tag)
 	}
-	if !v.tagAccepted(res, repository, tag) {
-		return nil, fmt.Errorf("verifying %s:%s (%s): %w (%s)",
-			repository, tag, subject.Digest, ErrTagNotBound, res.bindingHint(repository))
+	if err := v.explain(verdict, res, repository, tag); err != nil {
+		return nil, err
 	}
 	out := *res
 	out.Signatures = slices.Clone(res.Signatures) // the cached result stays untouched
 	for i := range out.Signatures {
 		out.Signatures[i].Annotations = maps.Clone(out.Signatures[i].Annotations)
 	}
+	out.Partial = slices.Clone(res.Partial)
 	out.Repository, out.Tag, out.Cached = repository, tag, cached
-	out.TagBound = tag != "" && slices.Contains(res.boundTags(repository), tag)
+	out.TagBound = verdict == bound
 	return &out, nil
 }
 
-// tagAccepted reports whether res vouches for tag: no tag (verification by digest), a signature
-// binding it, or WithAllowUnboundTag and no binding at all.
-func (v *Verifier) tagAccepted(res *Result, repository, tag string) bool {
-	if tag == "" {
-		return true
+// verdict is how a tag is vouched for.
+type verdict int
+
+const (
+	refused  verdict = iota
+	byDigest         // no tag: the digest is what was asked for
+	bound            // a valid signature for this repository binds the tag
+	unbound          // no valid signature binds any tag, and the policy allows unbound tags
+)
+
+// tagVerdict decides whether res vouches for tag in repository.
+func (v *Verifier) tagVerdict(res *Result, repository, tag string) verdict {
+	switch {
+	case len(res.Signatures) == 0:
+		return refused
+	case tag == "":
+		return byDigest
+	case slices.Contains(res.boundTags(repository), tag):
+		return bound
+	case v.allowUnboundTag && len(res.Partial) == 0 &&
+		!slices.ContainsFunc(res.Signatures, func(s SignatureInfo) bool { return s.BoundTag != "" }):
+		return unbound
 	}
-	bound := res.boundTags(repository)
-	if slices.Contains(bound, tag) {
-		return true
+	return refused
+}
+
+// explain turns a verdict into an error, and logs every use of allowUnboundTags.
+func (v *Verifier) explain(vd verdict, res *Result, repository, tag string) error {
+	switch vd {
+	case unbound:
+		v.logger.Warn("no signature binds the tag; accepted because the policy sets allowUnboundTags",
+			"repository", repository, "tag", tag, "digest", res.Digest)
+		return nil
+	case refused:
+		if len(res.Signatures) == 0 {
+			return fmt.Errorf("verifying %s@%s: %w", repository, res.Digest, ErrNoSignature)
+		}
+		return fmt.Errorf("verifying %s:%s (%s): %w (%s)",
+			repository, tag, res.Digest, ErrTagNotBound, v.bindingHint(res, repository))
 	}
-	if v.allowUnboundTag && !slices.ContainsFunc(res.Signatures, func(s SignatureInfo) bool { return s.BoundTag != "" }) {
-		v.logger.Warn("no signature binds the tag; accepted because the policy does not set requireTagBinding",
-			"repository", repository, "tag", tag)
-		return true
+	return nil
+}
+
+// bindingHint says what the signatures bind and what to do about an unbound tag.
+func (v *Verifier) bindingHint(res *Result, repository string) string {
+	switch {
+	case v.allowUnboundTag && len(res.Partial) > 0:
+		return "allowUnboundTags does not apply because not every signature could be read (" + strings.Join(res.Partial, "; ") + ")"
+	case slices.ContainsFunc(res.Signatures, func(s SignatureInfo) bool { return s.BoundTag != "" }):
+		return res.bindingHint(repository)
 	}
-	return false
+	return "the signatures bind no tag (plain cosign sign): verify by digest, sign the tag with kubectl gitless sign REPOSITORY:TAG, or set allowUnboundTags: true in the policy"
 }
 
 // candidate is one signature to check; check returns its description or why it is invalid.
+// upstream marks a candidate the registry itself listed.
 type candidate struct {
-	format Format
-	check  func(ctx context.Context) (*SignatureInfo, error)
+	format   Format
+	upstream bool
+	check    func(ctx context.Context) (*SignatureInfo, error)
 }
 
-// verifyAll checks up to maxCandidates signatures, bundles first, and returns every valid one.
+// verifyAll checks the candidates of every source and returns every valid signature. A candidate
+// that cannot be fetched from any source is skipped (logged); when the registry itself listed it, the
+// result is Partial. Only when nothing else was found does a fetch failure become the error.
 func (v *Verifier) verifyAll(ctx context.Context, store Store, subject ocispec.Descriptor) (*Result, error) {
-	cands, err := v.candidates(ctx, store, subject)
+	g, err := v.candidates(ctx, store, subject)
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) == 0 {
-		return nil, ErrNoSignature
-	}
-	res := &Result{Digest: subject.Digest}
-	var errs []error
-	for _, c := range cands {
+	res := &Result{Digest: subject.Digest, Partial: g.partial}
+	var invalids, failures []error
+	for _, c := range g.cands {
 		info, err := c.check(ctx)
 		if err != nil {
 			var inv *invalidError
-			if !errors.As(err, &inv) { // transport failures are not verdicts
+			if errors.As(err, &inv) {
+				invalids = append(invalids, fmt.Errorf("%s: %w", c.format, err))
+				continue
+			}
+			if ctx.Err() != nil {
 				return nil, err
 			}
-			errs = append(errs, fmt.Errorf("%s: %w", c.format, err))
+			v.logger.Warn("signature skipped: it cannot be fetched", "format", c.format, "error", err)
+			if c.upstream {
+				failures = append(failures, err)
+				res.Partial = append(res.Partial, fmt.Sprintf("a listed %s signature could not be fetched", c.format))
+			}
 			continue
 		}
 		info.Format = c.format
 		res.Signatures = append(res.Signatures, *info)
 	}
-	if len(res.Signatures) == 0 {
-		return nil, fmt.Errorf("%w: %d signature(s) examined with %s: %w", ErrNoValidSignature, len(cands), v.describe(), errors.Join(firstN(errs, 3)...))
+	switch {
+	case len(res.Signatures) > 0:
+		return res, nil
+	case len(invalids) > 0:
+		return nil, fmt.Errorf("%w: %d signature(s) examined with %s: %w", ErrNoValidSignature, len(invalids), v.describe(), errors.Join(firstN(invalids, 3)...))
+	case len(failures) > 0: // transport failures are not verdicts
+		return nil, errors.Join(firstN(failures, 3)...)
 	}
-	return res, nil
-}
-
-// candidates gathers at most maxCandidates signatures: bundles first, then legacy layers.
-func (v *Verifier) candidates(ctx context.Context, store Store, subject ocispec.Descriptor) ([]candidate, error) {
-	bundles, sigRefs, err := listReferrers(ctx, store, subject)
-	if err != nil {
-		return nil, err
-	}
-	if len(bundles) >= v.maxCandidates {
-		return v.bundleCandidates(store, subject, bundles[:v.maxCandidates]), nil
-	}
-	cands := v.bundleCandidates(store, subject, bundles)
-	manifests, err := legacyManifests(ctx, store, subject, sigRefs)
-	if err != nil {
-		return nil, err
-	}
-	for i, m := range manifests {
-		if len(cands) >= v.maxCandidates || i >= v.maxCandidates { // empty manifests count too
-			break
-		}
-		legacy, err := v.legacyCandidates(ctx, store, subject, m, v.maxCandidates-len(cands))
-		if err != nil {
-			return nil, err
-		}
-		cands = append(cands, legacy...)
-	}
-	return cands, nil
+	return nil, ErrNoSignature
 }
 
 func firstN(errs []error, n int) []error {

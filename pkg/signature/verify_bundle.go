@@ -14,16 +14,15 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/types/known/structpb"
 	"oras.land/oras-go/v2/errdef"
-	"oras.land/oras-go/v2/registry"
 )
 
-// listReferrers lists the subject's referrers (referrers API, the referrers tag schema, or a
-// store's predecessors) and sorts out Sigstore bundles and cosign OCI 1.1 signature manifests.
-// Referrers are listed unfiltered because some registries (go-containerregistry's among them)
-// report the config media type as artifactType, which for cosign's bundles is the empty
+// listReferrers lists at most max of the subject's referrers (referrers API, the referrers tag
+// schema, or a store's predecessors) and sorts out Sigstore bundles and cosign OCI 1.1 signature
+// manifests. Referrers are listed unfiltered because some registries (go-containerregistry's among
+// them) report the config media type as artifactType, which for cosign's bundles is the empty
 // descriptor's; those stay bundle candidates after the ones that declare the bundle type.
-func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor) (bundles, sigs []ocispec.Descriptor, err error) {
-	refs, err := registry.Referrers(ctx, store, subject, "")
+func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor, max int) (bundles, sigs []ocispec.Descriptor, err error) {
+	refs, err := referrers(ctx, store, subject, max)
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		return nil, nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
 	}
@@ -41,14 +40,10 @@ func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor)
 	return append(bundles, undeclared...), sigs, nil
 }
 
-func (v *Verifier) bundleCandidates(store Store, subject ocispec.Descriptor, refs []ocispec.Descriptor) []candidate {
-	cands := make([]candidate, len(refs))
-	for i, ref := range refs {
-		cands[i] = candidate{FormatBundle, func(ctx context.Context) (*SignatureInfo, error) {
-			return v.checkBundle(ctx, store, subject, ref)
-		}}
-	}
-	return cands
+func (v *Verifier) bundleCandidate(store Store, subject, ref ocispec.Descriptor, upstream bool) candidate {
+	return candidate{format: FormatBundle, upstream: upstream, check: func(ctx context.Context) (*SignatureInfo, error) {
+		return v.checkBundle(ctx, store, subject, ref)
+	}}
 }
 
 func (v *Verifier) checkBundle(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (*SignatureInfo, error) {

@@ -35,10 +35,11 @@ func legacyManifests(ctx context.Context, store Store, subject ocispec.Descripto
 	return append([]ocispec.Descriptor{desc}, sigRefs...), nil
 }
 
-// legacyCandidates returns up to limit simple-signing layers of one signature manifest.
-func (v *Verifier) legacyCandidates(ctx context.Context, store Store, subject, desc ocispec.Descriptor, limit int) ([]candidate, error) {
+// legacyCandidates returns up to limit simple-signing layers of one signature manifest; a transport
+// failure fetching the manifest is an error, a manifest that is not one is a failing candidate.
+func (v *Verifier) legacyCandidates(ctx context.Context, store Store, subject, desc ocispec.Descriptor, limit int, upstream bool) ([]candidate, error) {
 	fail := func(err error) []candidate { // a manifest that cannot be read as one holds no signature
-		return []candidate{{FormatLegacy, func(context.Context) (*SignatureInfo, error) { return nil, err }}}
+		return []candidate{{format: FormatLegacy, upstream: upstream, check: func(context.Context) (*SignatureInfo, error) { return nil, err }}}
 	}
 	mb, err := fetchLimited(ctx, store, desc, MaxManifestSize)
 	var inv *invalidError
@@ -60,7 +61,7 @@ func (v *Verifier) legacyCandidates(ctx context.Context, store Store, subject, d
 		if l.MediaType != SimpleSigningMediaType {
 			continue
 		}
-		cands = append(cands, candidate{FormatLegacy, func(ctx context.Context) (*SignatureInfo, error) {
+		cands = append(cands, candidate{format: FormatLegacy, upstream: upstream, check: func(ctx context.Context) (*SignatureInfo, error) {
 			return v.checkLegacy(ctx, store, subject, desc, l)
 		}})
 	}

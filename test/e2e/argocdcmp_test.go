@@ -345,14 +345,15 @@ func layerDigest(t *testing.T, w *world, ref string) string {
 }
 
 // TestArgoCDCMPCosignSigned: artifacts signed by the cosign CLI itself (legacy .sig tag, and the
-// Sigstore bundle with --new-bundle-format), with no gitless tag binding, render through the sidecar
-// by tag under a default policy and are refused under requireTagBinding.
+// Sigstore bundle with --new-bundle-format), with no gitless tag binding, are refused by tag under a
+// default policy (no signature binds the tag), render by digest, and render by tag under a policy
+// that sets allowUnboundTags.
 func TestArgoCDCMPCosignSigned(t *testing.T) {
 	w := newWorld(t)
 	cosign := peerBin(t, "cosign")
 	home := t.TempDir()
 	w.env = append(w.env, "HOME="+home, "TUF_ROOT="+filepath.Join(home, "tuf"))
-	refs := map[string]string{}
+	refs, pinnedRefs := map[string]string{}, map[string]string{}
 	for _, format := range []string{"legacy", "bundle"} {
 		pinned := w.publish(examplesDir("plain"), "platform/cosign-"+format, "1.0.0", false)
 		args := []string{"sign", "--key", filepath.Join(w.keys, "cosign.key"), "--tlog-upload=false", "-y",
@@ -362,22 +363,26 @@ func TestArgoCDCMPCosignSigned(t *testing.T) {
 		}
 		w.runIn(home, cosign, append(args, pinned)...)
 		refs[format] = strings.Split(pinned, "@")[0] + ":1.0.0"
+		pinnedRefs[format] = pinned
 	}
-	lax := startRealCMPServer(t, w.config(w.hub, "", w.keys, ""))
+	strict := startRealCMPServer(t, w.config(w.hub, "", w.keys, ""))
+	lax := startRealCMPServer(t, strings.Replace(w.config(w.hub, "", w.keys, ""), "    keys:", "    allowUnboundTags: true\n    keys:", 1))
 	for format, ref := range refs {
 		t.Run(format, func(t *testing.T) {
 			a := appFor(t, "x@sha256:x", "", envRef)
 			a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: ref}}
+			if got, err := strict.Generate(context.Background(), t, a); err == nil || len(got) != 0 {
+				t.Fatalf("default policy accepted an unbound %s tag: manifests=%d err=%v", format, len(got), err)
+			}
+			a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: pinnedRefs[format]}}
+			if got, err := strict.Generate(context.Background(), t, a); err != nil || !strings.Contains(names(objects(t, got)), "Deployment/") {
+				t.Fatalf("cosign-signed %s by digest: manifests=%d err=%v", format, len(got), err)
+			}
+			a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: ref}}
 			got, err := lax.Generate(context.Background(), t, a)
 			if err != nil || !strings.Contains(names(objects(t, got)), "Deployment/") {
-				t.Fatalf("cosign-signed %s: manifests=%d err=%v", format, len(got), err)
+				t.Fatalf("cosign-signed %s under allowUnboundTags: manifests=%d err=%v", format, len(got), err)
 			}
 		})
-	}
-	strict := startRealCMPServer(t, strings.Replace(w.config(w.hub, "", w.keys, ""), "    keys:", "    requireTagBinding: true\n    keys:", 1))
-	a := appFor(t, "x@sha256:x", "", envRef)
-	a.PluginEnv = v1alpha1.Env{{Name: "GITLESS_REF", Value: refs["bundle"]}}
-	if got, err := strict.Generate(context.Background(), t, a); err == nil || len(got) != 0 {
-		t.Fatalf("requireTagBinding accepted an unbound tag: manifests=%d err=%v", len(got), err)
 	}
 }

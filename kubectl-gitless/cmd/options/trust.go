@@ -17,6 +17,9 @@ type Trust struct {
 	CertOIDCIssuer       string
 	CertOIDCIssuerRegExp string
 	TrustedRoot          string
+	// AllowUnboundTags accepts a tag that no signature binds (the policy's allowUnboundTags) on the
+	// --key and keyless paths; a --policy file says it itself.
+	AllowUnboundTags bool
 }
 
 // AddFlags registers the trust flags.
@@ -28,6 +31,7 @@ func (o *Trust) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CertOIDCIssuer, "certificate-oidc-issuer", "", "keyless: exact OIDC issuer")
 	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp, anchored (^...$)")
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (private Sigstore, offline zones)")
+	fs.BoolVar(&o.AllowUnboundTags, "allow-unbound-tags", false, "accept a tag that no signature binds (plain cosign sign), with a warning; unsafe: any signed digest could be served under the tag")
 }
 
 func (o *Trust) keyless() bool {
@@ -40,6 +44,8 @@ func (o *Trust) Validate() error {
 	switch {
 	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
 		return errors.New("--policy cannot be combined with --key or keyless flags")
+	case o.Policy != "" && o.AllowUnboundTags:
+		return errors.New("--allow-unbound-tags cannot be combined with --policy: set allowUnboundTags: true in the policy instead")
 	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
 		return errors.New("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
 	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
@@ -59,7 +65,7 @@ func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 		}
 		return cfg.PolicyFor(repository)
 	}
-	p := &config.Policy{Match: "**", Keys: o.Keys}
+	p := &config.Policy{Match: "**", Keys: o.Keys, AllowUnboundTags: o.AllowUnboundTags}
 	if o.keyless() {
 		p.Keyless = &config.Keyless{Issuer: o.CertOIDCIssuer, IssuerRegExp: o.CertOIDCIssuerRegExp,
 			Subject: o.CertIdentity, SubjectRegExp: o.CertIdentityRegExp, TrustedRoot: o.TrustedRoot}
