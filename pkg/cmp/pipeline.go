@@ -46,6 +46,9 @@ func (p *Pipeline) Generate(ctx context.Context, env Env, out io.Writer) error {
 	if err := p.generate(ctx, env, &buf); err != nil {
 		return err
 	}
+	if err := p.refuseEmpty(env, buf.Len()); err != nil {
+		return err
+	}
 	p.log().Info("rendered", "bytes", buf.Len(), "took", time.Since(start).Round(time.Millisecond).String())
 	_, err := out.Write(buf.Bytes())
 	return err

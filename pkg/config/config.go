@@ -116,6 +116,9 @@ type Policy struct {
 	// writes them). Without it such signatures are accepted by tag with a warning; a tag moved onto a
 	// digest whose signatures bind other tags is refused either way.
 	RequireTagBinding bool `json:"requireTagBinding,omitempty"`
+	// AllowEmpty lets an artifact that renders no objects through: Argo CD then prunes every live
+	// object of the Application. Without it the sidecar refuses an empty render; every use is logged.
+	AllowEmpty bool `json:"allowEmpty,omitempty"`
 
 	re *regexp.Regexp
 }
