@@ -45,7 +45,10 @@ type PublishOptions struct {
 	AllowEmpty bool
 	// SkipRenderCheck publishes without rendering the packed content first.
 	SkipRenderCheck bool
-	// Force moves a tag off a signed digest (see ErrSignedTagMoved); Warn is told which digest it left.
+	// Signing says the caller signs each tag right after Publish, so a tag may move off a signed digest.
+	Signing bool
+	// Force moves a tag off a signed digest without Signing (see ErrSignedTagMoved); Warn is told which
+	// digest it left.
 	Force bool
 	// Warn receives warnings (a forced move of a signed tag); nil discards them.
 	Warn func(msg string)
@@ -100,6 +103,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 	}
 	manifest, err := pushManifest(ctx, repo, in, layer, packed.DiffID)
 	if err != nil {
+		return Published{}, err
+	}
+	if err := checkTagMoves(ctx, repo, tags, manifest, opts); err != nil {
 		return Published{}, err
 	}
 	for _, tag := range tags {
