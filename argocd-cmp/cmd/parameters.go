@@ -29,7 +29,7 @@ func newParametersCmd(out io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "parameters",
 		Short: "Print the parameter announcement that the Argo CD UI shows for this plugin",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			enc := json.NewEncoder(out)
 			return enc.Encode(announce("."))

@@ -15,7 +15,8 @@ import (
 // sources opens the configured mirrors of ref's registry (in order) and the registry itself.
 func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
-		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
+		p.log().Debug("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
+		p.skips.record(name, desc, err)
 	}}
 	if ref.IsLayout() {
 		repo, err := p.Registry.Open(ref)

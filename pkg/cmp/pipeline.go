@@ -37,11 +37,14 @@ type Pipeline struct {
 	TempDir string
 	// Registry are the defaults for endpoints the configuration does not list.
 	Registry registry.Options
+
+	skips skipLog // sources skipped during Generate, logged once at its end
 }
 
 // Generate writes the manifests of the artifact named by env to out, or nothing when any step fails.
 func (p *Pipeline) Generate(ctx context.Context, env Env, out io.Writer) error {
 	start := time.Now()
+	defer p.skips.flush(p.log())
 	var buf bytes.Buffer
 	if err := p.generate(ctx, env, &buf); err != nil {
 		return err
