@@ -24,7 +24,7 @@ func checkRenders(ctx context.Context, p *publishPlan, layerPath string, opts Pu
 	}
 	n, err := renderPacked(ctx, p, layerPath, opts.TempDir)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w (fix it and publish again; --skip-render-check publishes anyway)", ErrDoesNotRender, p.path, err)
+		return fmt.Errorf("%w: %s: %w (fix it and publish again; content that renders only with values given at deploy time: --skip-render-check)", ErrDoesNotRender, p.path, err)
 	}
 	if n == 0 && !opts.AllowEmpty {
 		return fmt.Errorf("%w: %s: an Application deploying it would prune every live object; publish the "+

@@ -27,7 +27,10 @@ func (l *skipLog) record(name string, desc ocispec.Descriptor, err error) {
 	}
 	if l.count[name] == 0 {
 		l.order = append(l.order, name)
-		l.firstOf[name] = fmt.Sprintf("%s: %v", desc.Digest, err)
+		l.firstOf[name] = err.Error()
+		if !strings.Contains(l.firstOf[name], desc.Digest.Encoded()) {
+			l.firstOf[name] = fmt.Sprintf("%s: %v", desc.Digest, err)
+		}
 	}
 	l.count[name]++
 }
@@ -42,7 +45,7 @@ func (l *skipLog) flush(log *slog.Logger) {
 	}
 	parts := make([]string, 0, len(l.order))
 	for _, name := range l.order {
-		parts = append(parts, fmt.Sprintf("%s (%d objects, first %s)", name, l.count[name], l.firstOf[name]))
+		parts = append(parts, fmt.Sprintf("%s (%d objects; first: %s)", name, l.count[name], l.firstOf[name]))
 	}
 	log.Warn("source skipped, the next one served instead", "sources", strings.Join(parts, "; "))
 	l.order, l.count, l.firstOf = nil, nil, nil
