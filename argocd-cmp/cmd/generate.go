@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,7 +42,7 @@ func newGenerateCmd(out, errOut io.Writer) *cobra.Command {
 (plugin parameter ref / env GITLESS_REF, else the Application's oci:// source), resolves its tag once,
 verifies its signature under the matching trust policy, fetches it by digest (cache, zone mirrors, then
 the registry), extracts it safely and renders it. On any error stdout stays empty and the exit is non-zero.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.Run(cmd.Context()) },
 	}
 	c.Flags().StringVar(&o.configPath, "config", envOr("GITLESS_CONFIG", defaultConfigPath), "gitless config file")
@@ -50,13 +51,21 @@ the registry), extracts it safely and renders it. On any error stdout stays empt
 }
 
 func (o *generateOptions) Run(ctx context.Context) error {
-	log := slog.New(newLogHandler(o.errOut, os.Getenv("GITLESS_LOG_FORMAT"))).With("app", os.Getenv("ARGOCD_APP_NAME"))
-	err := o.run(ctx, log)
+	log, err := newRunLog(o.errOut, os.Getenv("GITLESS_LOG_FORMAT"), os.Getenv("GITLESS_LOG_LEVEL"))
+	if err == nil {
+		err = o.run(ctx, log.With("app", os.Getenv("ARGOCD_APP_NAME")))
+		log.finish(err != nil)
+	}
 	if err != nil {
-		// Argo CD puts the plugin's stderr into the Application's condition: end with one plain line.
-		fmt.Fprintf(o.errOut, "gitless: %v\n", err)
+		// Argo CD puts the plugin's stderr into the Application's condition: one plain line.
+		fmt.Fprintf(o.errOut, "gitless: %s\n", oneLine(err))
 	}
 	return err
+}
+
+// oneLine joins a multi-line error (errors.Join of several sources) into one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
 
 func (o *generateOptions) run(ctx context.Context, log *slog.Logger) error {
@@ -104,18 +113,4 @@ func envOr(k, d string) string {
 		return v
 	}
 	return d
-}
-
-// newLogHandler logs as logfmt (readable in an Application's conditions) or, with GITLESS_LOG_FORMAT=json,
-// as JSON for log pipelines.
-func newLogHandler(w io.Writer, format string) slog.Handler {
-	if format == "json" {
-		return slog.NewJSONHandler(w, nil)
-	}
-	return slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if a.Key == slog.TimeKey {
-			return slog.Attr{} // Argo CD timestamps the condition; keep the lines short
-		}
-		return a
-	}})
 }

@@ -29,7 +29,7 @@ func newParametersCmd(out io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "parameters",
 		Short: "Print the parameter announcement that the Argo CD UI shows for this plugin",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			enc := json.NewEncoder(out)
 			return enc.Encode(announce("."))
@@ -41,8 +41,8 @@ func announce(dir string) []announcement {
 	return []announcement{
 		{Name: "ref", Title: "Artifact", Tooltip: "registry/repo:tag or registry/repo@sha256:...; empty uses the Application's oci:// source", ItemType: "string", CollectionType: "string"},
 		{Name: "valueFiles", Title: "Helm value files", Tooltip: "values files inside the artifact, applied in order", ItemType: "string", CollectionType: "array", Array: valueFiles(dir)},
-		{Name: "values", Title: "Helm values (YAML)", Tooltip: "inline values, applied after the value files", ItemType: "string", CollectionType: "string"},
-		{Name: "set", Title: "Helm --set values", Tooltip: "key=value overrides, applied last", ItemType: "string", CollectionType: "map"},
+		{Name: "values", Title: "Helm values (YAML)", Tooltip: "inline values YAML as one string, applied after the value files; key=value overrides go in set", ItemType: "string", CollectionType: "string"},
+		{Name: "set", Title: "Helm --set values", Tooltip: "a map of key: value overrides, applied last", ItemType: "string", CollectionType: "map"},
 		{Name: "releaseName", Title: "Helm release name", Tooltip: "default: the Application name", ItemType: "string", CollectionType: "string"},
 		{Name: "namespace", Title: "Namespace", Tooltip: "Helm release namespace / Kustomize namespace; default: the Application namespace", ItemType: "string", CollectionType: "string"},
 		{Name: "images", Title: "Kustomize images", Tooltip: "overrides like nginx=registry/nginx:1.27", ItemType: "string", CollectionType: "array"},

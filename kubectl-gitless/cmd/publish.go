@@ -38,6 +38,9 @@ func newPublishCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Pack PATH reproducibly (same tree and commit, same digest) and push it to REF.
 PATH is a directory of plain YAML, a Kustomize directory, a Helm chart or a single file; the kind is detected.
 A Kustomize overlay whose bases lie outside PATH is packed with the smallest directory holding them all.
+The packed content is rendered first, as the sidecar will render it: content that does not render, or
+renders no objects (which would make Argo CD prune everything), is refused. Publishing without --sign onto
+a tag whose digest is signed is refused (the tag would stop verifying) unless --force is given.
 The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 		Example: `  kubectl gitless publish ./deploy/overlays/prod registry.example.com/platform/app:1.4.0,latest
   kubectl gitless publish ./charts/app registry.example.com/charts/app     # tag = chart version
@@ -61,6 +64,9 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.StringSliceVarP(&o.tags, "tag", "t", nil, "additional tags (repeatable or comma-separated)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars")
 	f.BoolVar(&o.sign, "sign", false, "sign what was pushed, by digest, binding each tag (needs --key)")
+	f.BoolVar(&o.publish.AllowEmpty, "allow-empty", false, "publish content that renders no objects (records dev.gitless.allow-empty; the sidecar still refuses it unless its policy sets allowEmpty: true)")
+	f.BoolVar(&o.publish.SkipRenderCheck, "skip-render-check", false, "publish without first rendering the packed content as the sidecar will")
+	f.BoolVar(&o.publish.Force, "force", false, "move a tag off a signed digest without --sign (the tag stops verifying until signed)")
 	o.Signing.AddFlags(f)
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("kind", fixedCompletion("plain", "kustomize", "helm"))
@@ -80,6 +86,8 @@ func (o *publishOptions) Complete(args []string) error {
 		return err
 	}
 	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Output.Format != "text")
+	o.publish.Signing = o.sign
+	o.publish.Warn = func(msg string) { fmt.Fprintf(o.ErrOut, "Warning: %s\n", msg) }
 	return o.Registry.Complete(o.In)
 }
 

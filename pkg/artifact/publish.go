@@ -41,6 +41,17 @@ type PublishOptions struct {
 	Created time.Time
 	// Annotations are added last and may override any other.
 	Annotations map[string]string
+	// AllowEmpty publishes content that renders no objects, and records AnnotationAllowEmpty.
+	AllowEmpty bool
+	// SkipRenderCheck publishes without rendering the packed content first.
+	SkipRenderCheck bool
+	// Signing says the caller signs each tag right after Publish, so a tag may move off a signed digest.
+	Signing bool
+	// Force moves a tag off a signed digest without Signing (see ErrSignedTagMoved); Warn is told which
+	// digest it left.
+	Force bool
+	// Warn receives warnings (a forced move of a signed tag); nil discards them.
+	Warn func(msg string)
 	// TempDir holds the packed layer until it is pushed; default os.TempDir().
 	TempDir  string
 	Progress Progress
@@ -78,6 +89,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 		return Published{}, err
 	}
 	defer os.Remove(layerPath)
+	if err := checkRenders(ctx, in, layerPath, opts); err != nil {
+		return Published{}, err
+	}
 	layer := ocispec.Descriptor{MediaType: in.layerMediaType(), Digest: packed.Digest, Size: packed.Size}
 	if in.chart == nil {
 		// oras pull unpacks a layer so marked into its output directory, so `oras pull` gives the tree
@@ -89,6 +103,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 	}
 	manifest, err := pushManifest(ctx, repo, in, layer, packed.DiffID)
 	if err != nil {
+		return Published{}, err
+	}
+	if err := checkTagMoves(ctx, repo, tags, manifest, opts); err != nil {
 		return Published{}, err
 	}
 	for _, tag := range tags {
@@ -196,6 +213,9 @@ func (p *publishPlan) buildAnnotations(opts PublishOptions, g gitInfo) map[strin
 	setIf(a, ocispec.AnnotationRevision, orDefault(opts.Revision, g.Revision))
 	setIf(a, ocispec.AnnotationVersion, opts.Version)
 	setIf(a, ocispec.AnnotationDescription, opts.Description)
+	if opts.AllowEmpty {
+		a[AnnotationAllowEmpty] = "true"
+	}
 	maps.Copy(a, opts.Annotations)
 	return a
 }

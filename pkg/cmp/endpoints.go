@@ -19,7 +19,8 @@ import (
 // maxReferrerPages pages of referrers.
 func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
-		p.log().Warn("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
+		p.log().Debug("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
+		p.skips.record(name, desc, err)
 	}}
 	if ref.IsLayout() {
 		repo, err := p.Registry.Open(ref)

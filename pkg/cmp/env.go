@@ -7,6 +7,8 @@ package cmp
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -39,13 +41,35 @@ type Params struct {
 	NameSuffix  string   `json:"nameSuffix,omitempty"`
 }
 
-// parameter is one element of ARGOCD_APP_PARAMETERS.
+// parameter is one element of ARGOCD_APP_PARAMETERS, as Argo CD marshals
+// ApplicationSourcePluginParameter: a name and one of string, array or map (an empty array or map is
+// sent as [] or {}, so presence tells the type the Application gave).
 type parameter struct {
-	Name   string            `json:"name"`
-	String *string           `json:"string,omitempty"`
-	Array  []string          `json:"array,omitempty"`
-	Map    map[string]string `json:"map,omitempty"`
+	Name   string          `json:"name"`
+	String json.RawMessage `json:"string,omitempty"`
+	Array  json.RawMessage `json:"array,omitempty"`
+	Map    json.RawMessage `json:"map,omitempty"`
 }
+
+// Parameter types, as an Application's spec.source.plugin.parameters spells them.
+const (
+	typeString = "string"
+	typeArray  = "array"
+	typeMap    = "map"
+)
+
+// paramTypes are the types each parameter takes. A list also takes a comma-separated string (as the
+// plugin env does); a string parameter takes nothing else, so a map given for `values` is refused
+// instead of being ignored.
+var paramTypes = map[string][]string{
+	"ref": {typeString}, "values": {typeString}, "releaseName": {typeString}, "namespace": {typeString},
+	"namePrefix": {typeString}, "nameSuffix": {typeString},
+	"valueFiles": {typeArray, typeString}, "images": {typeArray, typeString},
+	"set": {typeMap, typeArray, typeString},
+}
+
+// knownParams lists the parameters in announcement order for messages.
+const knownParams = "ref, values, valueFiles, set, releaseName, namespace, images, namePrefix, nameSuffix"
 
 // EnvFromOS reads the Argo CD environment through getenv (os.Getenv in the binary).
 func EnvFromOS(getenv func(string) string) (Env, error) {
@@ -80,47 +104,126 @@ func (p *Params) parse(raw string) error {
 		return fmt.Errorf("reading ARGOCD_APP_PARAMETERS: %w", err)
 	}
 	for _, prm := range params {
-		str := ""
-		if prm.String != nil {
-			str = *prm.String
+		v, err := prm.value()
+		if err != nil {
+			return err
 		}
-		switch prm.Name {
-		case "ref":
-			p.Ref = str
-		case "values":
-			p.Values = str
-		case "valueFiles":
-			p.ValueFiles = listParam(prm, str)
-		case "set":
-			p.Set = append(listParam(prm, str), mapParam(prm.Map)...)
-		case "releaseName":
-			p.ReleaseName = str
-		case "namespace":
-			p.Namespace = str
-		case "images":
-			p.Images = listParam(prm, str)
-		case "namePrefix":
-			p.NamePrefix = str
-		case "nameSuffix":
-			p.NameSuffix = str
-		default:
-			return fmt.Errorf("unknown parameter %q (known: ref, values, valueFiles, set, releaseName, namespace, images, namePrefix, nameSuffix)", prm.Name)
-		}
+		p.set(prm.Name, v)
 	}
 	return nil
 }
 
-func listParam(p parameter, str string) []string {
-	if len(p.Array) > 0 {
-		return p.Array
+// paramValue is a parameter's value, decoded from the one type it was given as.
+type paramValue struct {
+	str   string
+	array []string
+	m     map[string]string
+}
+
+// value checks the parameter's name and type and decodes its value.
+func (prm parameter) value() (paramValue, error) {
+	allowed, ok := paramTypes[prm.Name]
+	if !ok {
+		return paramValue{}, fmt.Errorf("%w: unknown parameter %q (known: %s)", ErrParameter, prm.Name, knownParams)
 	}
-	return splitList(str)
+	given := prm.types()
+	switch {
+	case len(given) == 0:
+		return paramValue{}, nil
+	case len(given) > 1:
+		return paramValue{}, fmt.Errorf("%w: parameter %q is given as both %s and %s: keep one (%s)",
+			ErrParameter, prm.Name, given[0], given[1], expected(prm.Name, allowed))
+	case !slices.Contains(allowed, given[0]):
+		return paramValue{}, fmt.Errorf("%w: parameter %q is given as %s, but argocd-cmp takes %s%s",
+			ErrParameter, prm.Name, article(given[0]), expected(prm.Name, allowed), typeHint(prm.Name, given[0]))
+	}
+	var v paramValue
+	var err error
+	switch given[0] {
+	case typeString:
+		err = json.Unmarshal(prm.String, &v.str)
+	case typeArray:
+		err = json.Unmarshal(prm.Array, &v.array)
+	case typeMap:
+		err = json.Unmarshal(prm.Map, &v.m)
+	}
+	if err != nil {
+		return v, fmt.Errorf("%w: reading parameter %q as a %s: %v", ErrParameter, prm.Name, given[0], err)
+	}
+	return v, nil
+}
+
+// types lists the types the parameter was given as; JSON null counts as absent.
+func (prm parameter) types() []string {
+	var given []string
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{typeString, prm.String}, {typeArray, prm.Array}, {typeMap, prm.Map}} {
+		if len(f.raw) > 0 && string(f.raw) != "null" {
+			given = append(given, f.name)
+		}
+	}
+	return given
+}
+
+func article(typ string) string {
+	if typ == typeArray {
+		return "an array"
+	}
+	return "a " + typ
+}
+
+func expected(name string, allowed []string) string {
+	switch {
+	case len(allowed) == 1:
+		return article(allowed[0])
+	case name == "set":
+		return "a map (or an array of key=value)"
+	}
+	return "an array (or a comma-separated string)"
+}
+
+// typeHint points at the parameter that takes what was given, for the mistakes that have one.
+func typeHint(name, given string) string {
+	if name == "values" && (given == typeMap || given == typeArray) {
+		return ` (inline values YAML): put the values under "string: |", or use the parameter "set" for key=value overrides`
+	}
+	return ""
+}
+
+// set stores a checked value.
+func (p *Params) set(name string, v paramValue) {
+	list := v.array
+	if list == nil {
+		list = splitList(v.str)
+	}
+	switch name {
+	case "ref":
+		p.Ref = v.str
+	case "values":
+		p.Values = v.str
+	case "valueFiles":
+		p.ValueFiles = list
+	case "set":
+		p.Set = append(list, mapParam(v.m)...)
+	case "releaseName":
+		p.ReleaseName = v.str
+	case "namespace":
+		p.Namespace = v.str
+	case "images":
+		p.Images = list
+	case "namePrefix":
+		p.NamePrefix = v.str
+	case "nameSuffix":
+		p.NameSuffix = v.str
+	}
 }
 
 func mapParam(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+"="+m[k])
 	}
 	return out
 }

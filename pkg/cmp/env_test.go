@@ -1,7 +1,9 @@
 package cmp
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -28,15 +30,61 @@ func TestEnvFromOS(t *testing.T) {
 	}
 }
 
-func TestEnvUnknownParameterRefused(t *testing.T) {
-	_, err := EnvFromOS(func(k string) string {
+func TestEnvParameterNameAndTypeChecked(t *testing.T) {
+	cases := []struct {
+		name, params string
+		want         []string // substrings of the error; nil means accepted
+	}{
+		{"misspelt name", `[{"name":"valuefiles","string":"x"}]`, []string{`unknown parameter "valuefiles"`, "valueFiles"}},
+		{"values as a map", `[{"name":"values","map":{"replicaCount":"3"}}]`, []string{`"values"`, "given as a map", "takes a string", `"set"`}},
+		{"values as an array", `[{"name":"values","array":["a: 1"]}]`, []string{`"values"`, "given as an array", "takes a string"}},
+		{"ref as an array", `[{"name":"ref","array":["h/r:1"]}]`, []string{`"ref"`, "array", "takes a string"}},
+		{"valueFiles as a map", `[{"name":"valueFiles","map":{"a":"b"}}]`, []string{`"valueFiles"`, "given as a map", "takes an array"}},
+		{"images as a map", `[{"name":"images","map":{}}]`, []string{`"images"`, "map", "array"}},
+		{"two types at once", `[{"name":"releaseName","string":"a","array":["b"]}]`, []string{`"releaseName"`, "both string and array"}},
+		{"set as a map", `[{"name":"set","map":{"b":"2","a":"1"}}]`, nil},
+		{"set as an array", `[{"name":"set","array":["a=1"]}]`, nil},
+		{"valueFiles as a string list", `[{"name":"valueFiles","string":"a.yaml,b.yaml"}]`, nil},
+		{"null types are absent", `[{"name":"values","string":"a: 1","map":null}]`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := EnvFromOS(func(k string) string {
+				if k == "ARGOCD_APP_PARAMETERS" {
+					return c.params
+				}
+				return ""
+			})
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrParameter) {
+				t.Fatalf("err = %v, want ErrParameter", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvSetMapIsOrdered(t *testing.T) {
+	e, err := EnvFromOS(func(k string) string {
 		if k == "ARGOCD_APP_PARAMETERS" {
-			return `[{"name":"valuefiles","string":"x"}]`
+			return `[{"name":"set","map":{"b":"2","a":"1","c":"3"}}]`
 		}
 		return ""
 	})
-	if err == nil {
-		t.Fatal("a misspelt parameter was accepted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a=1", "b=2", "c=3"}; !reflect.DeepEqual(e.Params.Set, want) {
+		t.Fatalf("set = %v, want %v", e.Params.Set, want)
 	}
 }
 

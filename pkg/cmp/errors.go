@@ -2,6 +2,8 @@ package cmp
 
 import "errors"
 
+// Sentinel errors of the pipeline's own refusals; transport, signature and render failures keep the
+// sentinels of their packages.
 var (
 	// ErrLayoutRefused refuses an oci-layout:PATH reference in the sidecar (Pipeline.AllowLayouts).
 	ErrLayoutRefused = errors.New("oci-layout references are not accepted here (they name files on the sidecar's host): " +
@@ -9,4 +11,10 @@ var (
 	// ErrMirrorBudget marks a mirror that used up its share of the sync; it is skipped for the rest
 	// of the sync and the next source is tried.
 	ErrMirrorBudget = errors.New("mirror over its time budget")
+	// ErrParameter is returned for a plugin parameter argocd-cmp does not know, or one given with a
+	// type (string, array, map) it does not take.
+	ErrParameter = errors.New("invalid plugin parameter")
+	// ErrEmptyRender is returned when an artifact renders no objects and the policy does not say
+	// that empty is intended: Argo CD would prune every live object of the Application.
+	ErrEmptyRender = errors.New("the artifact renders no objects")
 )

@@ -38,13 +38,19 @@ type Pipeline struct {
 	// AllowLayouts accepts oci-layout:PATH references (kubectl gitless render, a local preview). The
 	// sidecar leaves it false: an Application must not make it read or create files on its host.
 	AllowLayouts bool
+
+	skips skipLog // sources skipped during Generate, logged once at its end
 }
 
 // Generate writes the manifests of the artifact named by env to out, or nothing when any step fails.
 func (p *Pipeline) Generate(ctx context.Context, env Env, out io.Writer) error {
 	start := time.Now()
+	defer p.skips.flush(p.log())
 	var buf bytes.Buffer
 	if err := p.generate(ctx, env, &buf); err != nil {
+		return err
+	}
+	if err := p.refuseEmpty(env, buf.Len()); err != nil {
 		return err
 	}
 	p.log().Info("rendered", "bytes", buf.Len(), "took", time.Since(start).Round(time.Millisecond).String())

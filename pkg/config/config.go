@@ -140,6 +140,9 @@ type Policy struct {
 	// RequireTagBinding is deprecated: binding is now the default. true is accepted and changes
 	// nothing; false is refused with a pointer to AllowUnboundTags.
 	RequireTagBinding bool `json:"requireTagBinding,omitempty"`
+	// AllowEmpty lets an artifact that renders no objects through: Argo CD then prunes every live
+	// object of the Application. Without it the sidecar refuses an empty render; every use is logged.
+	AllowEmpty bool `json:"allowEmpty,omitempty"`
 
 	re *regexp.Regexp
 }

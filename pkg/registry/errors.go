@@ -29,6 +29,37 @@ var (
 	ErrDigestMismatch = errors.New("content does not match its digest")
 )
 
+// Hints are the next steps Classify appends, worded for where the user fixes things: CLIHints name
+// kubectl-gitless flags, ConfigHints the keys of a registries entry in the sidecar's config.
+type Hints struct {
+	Login, NotFound, Unreachable, TLS, ServerFailing string
+}
+
+// CLIHints name the command-line flags; they are the default.
+var CLIHints = Hints{
+	Login:         "log in with `docker login`, `oras login` or --username/--password-stdin",
+	NotFound:      "check the tag with `kubectl gitless list`",
+	Unreachable:   "check the address, --plain-http for an HTTP registry, or the network",
+	TLS:           "use --ca-file for a private CA, --plain-http for an HTTP registry",
+	ServerFailing: "the registry kept failing after retries: try again later or raise --retries",
+}
+
+// ConfigHints name the sidecar's configuration (the registries entry of the host), for argocd-cmp,
+// whose users cannot pass flags.
+var ConfigHints = Hints{
+	Login:         "give the registries entry for the host a credentialsFile (Docker config.json), or mount the credentials Secret at DOCKER_CONFIG",
+	NotFound:      "check the Application's targetRevision or ref parameter with `kubectl gitless list`",
+	Unreachable:   "check the host and the network; set plainHTTP: true in the registries entry for an HTTP registry",
+	TLS:           "set caFile in the registries entry for a private CA, or plainHTTP: true for an HTTP registry",
+	ServerFailing: "the registry kept failing after retries: try again later",
+}
+
+// hints are the Hints Classify uses; SetHints changes them once, at program start.
+var hints = CLIHints
+
+// SetHints makes Classify word its next steps with h. Call it once from main, before any request.
+func SetHints(h Hints) { hints = h }
+
 // Classify wraps err with the sentinel that describes it, and a hint of what to do next.
 // Errors already carrying a sentinel are returned unchanged.
 func Classify(err error, what string) error {
@@ -45,22 +76,20 @@ func Classify(err error, what string) error {
 	if errors.As(err, &resp) {
 		switch resp.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("%w: %s: %v (log in with `docker login`, `oras login` or --username/--password-stdin)",
-				ErrUnauthorized, what, err)
+			return fmt.Errorf("%w: %s: %v (%s)", ErrUnauthorized, what, err, hints.Login)
 		case http.StatusNotFound:
 			return fmt.Errorf("%w: %s: %v", ErrNotFound, what, err)
 		}
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return fmt.Errorf("%s: %w (the registry kept failing after retries: try again later or raise --retries)", what, err)
+			return fmt.Errorf("%s: %w (%s)", what, err, hints.ServerFailing)
 		}
 	}
 	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
 		// a 401 with a basic challenge and no credentials for the host: oras-go does not retry it
-		return fmt.Errorf("%w: %s: %v (log in with `docker login`, `oras login` or --username/--password-stdin)",
-			ErrUnauthorized, what, err)
+		return fmt.Errorf("%w: %s: %v (%s)", ErrUnauthorized, what, err, hints.Login)
 	}
 	if errors.Is(err, errdef.ErrNotFound) {
-		return fmt.Errorf("%w: %s (check the tag with `kubectl gitless list`)", ErrNotFound, what)
+		return fmt.Errorf("%w: %s (%s)", ErrNotFound, what, hints.NotFound)
 	}
 	if errors.Is(err, errdef.ErrUnsupported) {
 		return fmt.Errorf("%w: %s: %v", ErrUnsupportedMediaType, what, err)
@@ -68,12 +97,10 @@ func Classify(err error, what string) error {
 	var netErr net.Error
 	var opErr *net.OpError
 	if errors.As(err, &opErr) || (errors.As(err, &netErr) && netErr.Timeout()) {
-		return fmt.Errorf("%w: %s: %v (check the address, --plain-http for an HTTP registry, or the network)",
-			ErrUnreachable, what, err)
+		return fmt.Errorf("%w: %s: %v (%s)", ErrUnreachable, what, err, hints.Unreachable)
 	}
 	if isTLSError(err) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
-		return fmt.Errorf("%w: %s: %v (use --ca-file for a private CA, --plain-http for an HTTP registry)",
-			ErrUnreachable, what, err)
+		return fmt.Errorf("%w: %s: %v (%s)", ErrUnreachable, what, err, hints.TLS)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -25,7 +25,7 @@ var manifestsDir = filepath.Join("..", "..", "manifests")
 
 // announcedParameters are the parameters argocd-cmp announces (issue 5); example Applications may
 // set only these.
-var announcedParameters = []string{"ref", "valueFiles", "values", "releaseName", "namespace", "images"}
+var announcedParameters = []string{"ref", "valueFiles", "values", "set", "releaseName", "namespace", "images"}
 
 // TestPluginYAML decodes plugin.yaml strictly into Argo CD's own PluginConfig, so a misspelt or
 // unsupported field (argocd-cm's lockRepo, say) fails here instead of being ignored by the cmp-server.
