@@ -39,7 +39,13 @@ network failure exits with its own code (3 not found, 4 unauthorized, 5 unreacha
 	return c
 }
 
-func (o *verifyOptions) Complete(args []string) error { return o.completeRef(args[0]) }
+func (o *verifyOptions) Complete(args []string) error {
+	cfg, err := o.Trust.Config()
+	if err != nil {
+		return err
+	}
+	return o.completeRefWith(args[0], cfg)
+}
 
 func (o *verifyOptions) Validate() error {
 	if err := o.Trust.Validate(); err != nil {

@@ -1,6 +1,7 @@
 package options
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,9 @@ func (o *Signing) Validate() error {
 
 // Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.
 func (o *Signing) Signer(in io.Reader, errOut io.Writer) (*signature.Signer, error) {
+	if err := privateKeyFile(o.Key); err != nil {
+		return nil, err
+	}
 	pw, err := Password(in, errOut)
 	if err != nil {
 		return nil, err
@@ -87,4 +91,16 @@ func Password(in io.Reader, errOut io.Writer) ([]byte, error) {
 	pw, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(errOut)
 	return pw, err
+}
+
+// privateKeyFile refuses a public key given to --key before any password prompt.
+func privateKeyFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Usagef("reading --key: %w", err)
+	}
+	if block, _ := pem.Decode(b); block != nil && strings.Contains(block.Type, "PUBLIC KEY") {
+		return Usagef("--key %s is a public key: signing needs the private key (cosign.key, not cosign.pub)", path)
+	}
+	return nil
 }

@@ -17,6 +17,8 @@ type Trust struct {
 	CertOIDCIssuer       string
 	CertOIDCIssuerRegExp string
 	TrustedRoot          string
+
+	cfg *config.Config
 }
 
 // AddFlags registers the trust flags.
@@ -50,7 +52,7 @@ func (o *Trust) Validate() error {
 // PolicyFor returns the policy for repository: from the policy file, or built from the flags.
 func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 	if o.Policy != "" {
-		cfg, err := config.Load(o.Policy)
+		cfg, err := o.Config()
 		if err != nil {
 			return nil, err
 		}
@@ -62,4 +64,17 @@ func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 			Subject: o.CertIdentity, SubjectRegExp: o.CertIdentityRegExp, TrustedRoot: o.TrustedRoot}
 	}
 	return p, nil
+}
+
+// Config loads the --policy file (once); nil without --policy.
+func (o *Trust) Config() (*config.Config, error) {
+	if o.Policy == "" || o.cfg != nil {
+		return o.cfg, nil
+	}
+	cfg, err := config.Load(o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	o.cfg = cfg
+	return cfg, nil
 }
