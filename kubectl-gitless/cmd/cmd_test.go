@@ -33,8 +33,14 @@ const sourceDateEpoch = "1767323045"
 // run drives the root command in-process and returns its stdout, stderr and error.
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
+	return runStdin(t, "", args...)
+}
+
+// runStdin is run with stdin (a --password-stdin password).
+func runStdin(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
 	root.SetArgs(args)
 	c, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
