@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -46,6 +48,15 @@ func runStdin(t *testing.T, stdin string, args ...string) (string, string, error
 	defer cancel()
 	err := root.ExecuteContext(c)
 	return out.String(), errOut.String(), err
+}
+
+func testStreams() genericiooptions.IOStreams {
+	return genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
+}
+
+// matches reports whether some line of text matches the regular expression re.
+func matches(re, text string) bool {
+	return regexp.MustCompile("(?m)^" + re).MatchString(text)
 }
 
 // registryFlags keep the tests off the user's docker config and quick to fail.
