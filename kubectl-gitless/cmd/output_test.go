@@ -184,7 +184,9 @@ func TestSortReferrers(t *testing.T) {
 			got[i] = want[j]
 		}
 		sortReferrers(got)
-		if !slices.EqualFunc(got, want, func(a, b artifact.Referrer) bool { return a.Digest == b.Digest && a.ArtifactType == b.ArtifactType && a.Annotations["org.opencontainers.image.created"] == b.Annotations["org.opencontainers.image.created"] }) {
+		if !slices.EqualFunc(got, want, func(a, b artifact.Referrer) bool {
+			return a.Digest == b.Digest && a.ArtifactType == b.ArtifactType && a.Annotations["org.opencontainers.image.created"] == b.Annotations["org.opencontainers.image.created"]
+		}) {
 			t.Errorf("order %v sorted to %v", perm, got)
 		}
 	}
