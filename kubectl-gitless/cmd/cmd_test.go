@@ -291,6 +291,8 @@ func TestExitCodes(t *testing.T) {
 		{"inspect bad reference", []string{"inspect", "Not A Ref"}, ExitUsage, "invalid reference"},
 		{"inspect empty tag", []string{"inspect", open.Host + "/app:"}, ExitUsage, "empty tag"},
 		{"list -o xml", []string{"list", open.Host + "/app", "-o", "xml"}, ExitUsage, "unknown output format"},
+		{"version -o xml", []string{"version", "-o", "xml"}, ExitUsage, "unknown output format"},
+		{"generate-key-pair -o xml", []string{"generate-key-pair", "-o", "xml"}, ExitUsage, "unknown output format"},
 		{"render -o text", []string{"render", open.Host + "/app:1", "--insecure-ignore-signatures", "-o", "text"}, ExitUsage, "yaml or json"},
 		{"publish digest", []string{"publish", ".", open.Host + "/app" + missingDigest}, ExitUsage, "digest"},
 		{"publish missing path", []string{"publish", "./nope", open.Host + "/app:1"}, ExitUsage, "no such file or directory"},

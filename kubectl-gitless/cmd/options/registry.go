@@ -58,10 +58,10 @@ func (o *Registry) Complete(in io.Reader) error {
 // Validate checks flag combinations.
 func (o *Registry) Validate() error {
 	if o.PasswordStdin && o.Username == "" {
-		return errors.New("--password-stdin needs --username")
+		return Usagef("--password-stdin needs --username")
 	}
 	if o.Retries < 0 {
-		return errors.New("--retries must not be negative")
+		return Usagef("--retries must not be negative")
 	}
 	return nil
 }

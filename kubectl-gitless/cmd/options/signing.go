@@ -34,13 +34,13 @@ func (o *Signing) AddFlags(fs *pflag.FlagSet) {
 // Validate checks the format.
 func (o *Signing) Validate() error {
 	if o.Key == "" {
-		return errors.New("--key is required: a cosign private key (cosign generate-key-pair)")
+		return Usagef("--key is required: a cosign private key (cosign generate-key-pair)")
 	}
 	switch signature.Format(o.Format) {
 	case signature.FormatBundle, signature.FormatLegacy:
 		return nil
 	}
-	return fmt.Errorf("unknown --signature-format %q: use bundle or legacy", o.Format)
+	return Usagef("unknown --signature-format %q: use bundle or legacy", o.Format)
 }
 
 // Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.

@@ -1,7 +1,6 @@
 package options
 
 import (
-	"errors"
 
 	"github.com/spf13/pflag"
 
@@ -40,11 +39,11 @@ func (o *Trust) keyless() bool {
 func (o *Trust) Validate() error {
 	switch {
 	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
-		return errors.New("--policy cannot be combined with --key or keyless flags")
+		return Usagef("--policy cannot be combined with --key or keyless flags")
 	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
-		return errors.New("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+		return Usagef("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
 	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
-		return errors.New("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
+		return Usagef("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
 	}
 	return nil
 }
