@@ -52,12 +52,11 @@ Exit status, as kubectl diff's: 0 no change, 1 changed, above 1 an error (2 usag
   kubectl gitless diff hub.example.com/platform/app:1.4.0 ./deploy/overlays/prod --key cosign.pub`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := runE(o)(cmd, args); err != nil && !errors.Is(err, ErrDifferent) {
-				return diffFailure{err}
-			} else if err != nil {
-				return err
+			err := runE(o)(cmd, args)
+			if err != nil && !errors.Is(err, ErrDifferent) {
+				err = diffFailure{err}
 			}
-			return nil
+			return err
 		},
 	}
 	o.renderOptions.addFlags(c)

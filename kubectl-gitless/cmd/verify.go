@@ -26,7 +26,9 @@ func newVerifyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 by a valid signature to the digest it resolves to; signatures that bind no tag at all (plain cosign sign)
 are accepted with a warning unless the policy sets requireTagBinding. Exit codes follow cosign's: 0 verified, 10 no signature
 found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
-network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
+network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other), and a
+usage error (no trust given, half a keyless identity) with 2. With --policy, the config's registries entry
+for REF's host (plainHTTP, caFile, credentialsFile, ...) applies, as in the sidecar.`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
   kubectl gitless verify registry.example.com/platform/app:1.4.0 --policy /etc/gitless/config.yaml -o json`,
 		Args:              cobra.ExactArgs(1),
