@@ -20,12 +20,19 @@ func (c *Config) EndpointOptions(ep Endpoint, base registry.Options) registry.Op
 	return o
 }
 
-// RegistryOptions returns base with the settings of host's registries entry applied, or base
-// unchanged when the configuration does not list host.
+// RegistryOptions returns base with the settings the configuration gives host applied: its
+// registries entry, else the first mirror entry naming host (a zone registry read directly), else
+// base unchanged.
 func (c *Config) RegistryOptions(host string, base registry.Options) registry.Options {
-	reg := c.RegistryFor(host)
-	if reg == nil {
-		return base
+	if reg := c.RegistryFor(host); reg != nil {
+		return c.EndpointOptions(reg.Endpoint, base)
 	}
-	return c.EndpointOptions(reg.Endpoint, base)
+	for _, reg := range c.Registries {
+		for _, m := range reg.Mirrors {
+			if m.Host == host {
+				return c.EndpointOptions(m, base)
+			}
+		}
+	}
+	return base
 }

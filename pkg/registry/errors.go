@@ -48,7 +48,7 @@ func Classify(err error, what string) error {
 			return fmt.Errorf("%w: %s: %v (log in with `docker login`, `oras login` or --username/--password-stdin)",
 				ErrUnauthorized, what, err)
 		case http.StatusNotFound:
-			return fmt.Errorf("%w: %s: %v %s", ErrNotFound, what, err, notFoundHint(what))
+			return fmt.Errorf("%w: %s: %v (%s)", ErrNotFound, what, err, notFoundHint(what))
 		}
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return fmt.Errorf("%s: %w (the registry kept failing after retries: try again later or raise --retries)", what, err)
@@ -60,7 +60,7 @@ func Classify(err error, what string) error {
 			ErrUnauthorized, what, err)
 	}
 	if errors.Is(err, errdef.ErrNotFound) {
-		return fmt.Errorf("%w: %s %s", ErrNotFound, what, notFoundHint(what))
+		return fmt.Errorf("%w: %s (%s)", ErrNotFound, what, notFoundHint(what))
 	}
 	if errors.Is(err, errdef.ErrUnsupported) {
 		return fmt.Errorf("%w: %s: %v", ErrUnsupportedMediaType, what, err)
@@ -81,7 +81,7 @@ func Classify(err error, what string) error {
 // notFoundHint says what to check for a missing manifest: the digest when what names one, else the tag.
 func notFoundHint(what string) string {
 	if strings.Contains(what, "@sha256:") || strings.Contains(what, "@sha512:") {
-		return "(no manifest with this digest here: check the digest, or copy the artifact to this repository)"
+		return "no manifest with this digest here: check the digest, or copy the artifact to this repository"
 	}
-	return "(check the tag with `kubectl gitless list`)"
+	return "check the tag with `kubectl gitless list`"
 }
