@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
@@ -84,13 +85,17 @@ func (o *listOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]listRow, 0, len(tags))
-	for _, t := range tags {
-		row, err := o.row(cmd, t)
-		if err != nil {
+	rows := make([]listRow, len(tags))
+	g, _ := errgroup.WithContext(cmd.Context())
+	g.SetLimit(8) // as artifact.List's manifest fetches
+	for i, t := range tags {
+		g.Go(func() (err error) {
+			rows[i], err = o.row(cmd, t)
 			return err
-		}
-		rows = append(rows, row)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return o.Print(o.Out, rows, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
