@@ -1,7 +1,6 @@
 package options
 
 import (
-
 	"github.com/spf13/pflag"
 
 	"github.com/gitless-dev/gitless/pkg/config"
