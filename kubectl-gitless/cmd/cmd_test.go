@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 
+	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/registry"
@@ -32,13 +35,28 @@ const sourceDateEpoch = "1767323045"
 // run drives the root command in-process and returns its stdout, stderr and error.
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
+	return runStdin(t, "", args...)
+}
+
+// runStdin is run with stdin (a --password-stdin password).
+func runStdin(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
 	root.SetArgs(args)
 	c, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := root.ExecuteContext(c)
 	return out.String(), errOut.String(), err
+}
+
+func testStreams() genericiooptions.IOStreams {
+	return genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
+}
+
+// matches reports whether some line of text matches the regular expression re.
+func matches(re, text string) bool {
+	return regexp.MustCompile("(?m)^" + re).MatchString(text)
 }
 
 // registryFlags keep the tests off the user's docker config and quick to fail.
@@ -235,6 +253,8 @@ func TestPublishOutput(t *testing.T) {
 	})
 }
 
+// TestExitCodes is the exit-code table per command: 2 for every usage error (flags, arguments, a
+// path that does not exist), 3/4/5 for registry failures, and diff's kubectl convention.
 func TestExitCodes(t *testing.T) {
 	open := testregistry.New(t, testregistry.Referrers)
 	locked := testregistry.New(t, testregistry.Referrers, testregistry.WithMiddleware(func(http.Handler) http.Handler {
@@ -248,6 +268,11 @@ func TestExitCodes(t *testing.T) {
 	savedStderr := stderr
 	stderr, _ = os.Open(os.DevNull)
 	t.Cleanup(func() { stderr = savedStderr })
+	t.Setenv("SOURCE_DATE_EPOCH", sourceDateEpoch)
+	mustRun(t, "publish", exampleCopy(t, "plain"), open.Host+"/app:1", "-q")
+	pub := sigtest.NewKeyPair(t, t.TempDir(), "k").Pub
+	missingDigest := "@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+	chdir(t, t.TempDir())
 
 	tests := []struct {
 		name string
@@ -255,16 +280,37 @@ func TestExitCodes(t *testing.T) {
 		want int
 		msg  string
 	}{
-		{"not found", append([]string{"inspect", open.Host + "/app:nope"}, registryFlags(t)...), ExitNotFound, "not found"},
+		{"inspect not found", append([]string{"inspect", open.Host + "/app:nope"}, registryFlags(t)...), ExitNotFound, "check the tag"},
+		{"inspect digest not found", append([]string{"inspect", open.Host + "/app" + missingDigest}, registryFlags(t)...), ExitNotFound, "check the digest"},
 		{"pull not found", append([]string{"pull", open.Host + "/app:nope", t.TempDir() + "/x"}, registryFlags(t)...), ExitNotFound, "not found"},
-		{"unauthorized", append([]string{"list", locked.Host + "/app"}, registryFlags(t)...), ExitUnauthorized, "unauthorized"},
-		{"unreachable", append([]string{"inspect", closed.Host + "/app:1"}, registryFlags(t)...), ExitUnreachable, "unreachable"},
+		{"list unauthorized", append([]string{"list", locked.Host + "/app"}, registryFlags(t)...), ExitUnauthorized, "unauthorized"},
+		{"inspect unreachable", append([]string{"inspect", closed.Host + "/app:1"}, registryFlags(t)...), ExitUnreachable, "unreachable"},
 		{"unknown flag", []string{"inspect", "--nope", "x/y:1"}, ExitUsage, "unknown flag"},
 		{"missing argument", []string{"publish", "."}, ExitUsage, "accepts 2 arg"},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
-		{"bad reference", []string{"inspect", "Not A Ref"}, ExitError, "invalid reference"},
-		{"bad output", []string{"list", open.Host + "/app", "-o", "xml"}, ExitError, "unknown output format"},
-		{"digest on publish", []string{"publish", ".", open.Host + "/app@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}, ExitError, "digest"},
+		{"inspect bad reference", []string{"inspect", "Not A Ref"}, ExitUsage, "invalid reference"},
+		{"inspect empty tag", []string{"inspect", open.Host + "/app:"}, ExitUsage, "empty tag"},
+		{"list -o xml", []string{"list", open.Host + "/app", "-o", "xml"}, ExitUsage, "unknown output format"},
+		{"version -o xml", []string{"version", "-o", "xml"}, ExitUsage, "unknown output format"},
+		{"generate-key-pair -o xml", []string{"generate-key-pair", "-o", "xml"}, ExitUsage, "unknown output format"},
+		{"render -o text", []string{"render", open.Host + "/app:1", "--insecure-ignore-signatures", "-o", "text"}, ExitUsage, "yaml or json"},
+		{"publish digest", []string{"publish", ".", open.Host + "/app" + missingDigest}, ExitUsage, "digest"},
+		{"publish missing path", []string{"publish", "./nope", open.Host + "/app:1"}, ExitUsage, "no such file or directory"},
+		{"publish bad annotation", []string{"publish", ".", open.Host + "/app:1", "-a", "novalue"}, ExitUsage, "key=value"},
+		{"sign without key", []string{"sign", open.Host + "/app:1"}, ExitUsage, "--key is required"},
+		{"sign with public key", append([]string{"sign", open.Host + "/app:1", "--key", pub}, registryFlags(t)...), ExitUsage, "needs the private key"},
+		{"verify no trust", []string{"verify", open.Host + "/app:1"}, ExitUsage, "say whom to trust"},
+		{"render no trust", []string{"render", open.Host + "/app:1"}, ExitUsage, "say whom to trust"},
+		{"render mistyped dir", []string{"render", "overlays/zone-b"}, ExitUsage, "overlays/zone-b: no such file or directory"},
+		{"render dot path with tag", []string{"render", "./overlays/prod:1.0"}, ExitUsage, "no such file or directory"},
+		{"render not found", append([]string{"render", open.Host + "/app:nope", "--insecure-ignore-signatures"}, registryFlags(t)...), ExitNotFound, "not found"},
+		{"diff mistyped dir", []string{"diff", "../nope", open.Host + "/app:1"}, ExitUsage, "no such file or directory"},
+		{"diff no trust", []string{"diff", open.Host + "/app:1", open.Host + "/app:1"}, ExitUsage, "say whom to trust"},
+		{"diff not found", append([]string{"diff", open.Host + "/app:1", open.Host + "/app:nope", "--insecure-ignore-signatures"}, registryFlags(t)...), ExitNotFound, "not found"},
+		{"diff other failure", []string{"diff", "--policy", "/nonexistent/config.yaml", open.Host + "/app:1", open.Host + "/app:1"}, ExitDiffError, "config"},
+		{"copy two stdin passwords", []string{"copy", open.Host + "/app:1", open.Host + "/b", "-u", "a", "--password-stdin", "--to-username", "b", "--to-password-stdin"}, ExitUsage, "one password"},
+		{"copy to-password without user", []string{"copy", open.Host + "/app:1", open.Host + "/b", "--to-password-stdin"}, ExitUsage, "--to-username"},
+		{"copy source without tag", []string{"copy", open.Host + "/app", open.Host + "/b"}, ExitUsage, "tag or digest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,6 +329,19 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chdir changes the working directory for the test (relative paths in arguments).
+func chdir(t *testing.T, dir string) {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chdir(wd) })
 }
 
 func TestVersion(t *testing.T) {

@@ -40,7 +40,8 @@ func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 "zone-a.example.com/platform/app:1.4.0,latest"; default: SRC's tag), with everything that refers to it:
 Sigstore bundles and other referrers (through the referrers API, or the referrers tag schema on registries
 without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs the destination has are not sent.
-Registry flags apply to SRC; --to-* flags to the destinations (default: the same as SRC's).`,
+Registry flags apply to SRC (--username or --from-username); --to-* flags to the destinations (default:
+the same TLS and plain-HTTP settings as SRC's; credentials are never carried from SRC to another host).`,
 		Example: `  kubectl gitless copy hub.example.com/platform/app:1.4.0 zone-a.example.com/platform/app zone-b.example.com/platform/app
   kubectl gitless copy hub.example.com/platform/app:1.4.0 oci-layout:./transfer   # for an air gap`,
 		Args: cobra.MinimumNArgs(2),
@@ -49,7 +50,7 @@ Registry flags apply to SRC; --to-* flags to the destinations (default: the same
 				return err
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return options.Usage(err)
 			}
 			return o.Run(cmd)
 		},
@@ -61,12 +62,22 @@ Registry flags apply to SRC; --to-* flags to the destinations (default: the same
 	c.Flags().StringVar(&o.to.CAFile, "to-ca-file", "", "CA bundle for the destinations")
 	c.Flags().BoolVar(&o.to.InsecureSkipTLSVerify, "to-insecure-skip-tls-verify", false, "do not verify the destinations' TLS certificates (unsafe)")
 	c.Flags().StringVar(&o.to.DockerConfig, "to-registry-config", "", "docker config.json with the destinations' credentials")
+	c.Flags().StringVar(&o.to.Username, "to-username", "", "user name for the destinations (default: docker credential store)")
+	c.Flags().BoolVar(&o.to.PasswordStdin, "to-password-stdin", false, "read the destinations' password or token from stdin")
+	c.Flags().StringVar(&o.Username, "from-username", "", "user name for SRC (the same as --username)")
+	c.Flags().BoolVar(&o.PasswordStdin, "from-password-stdin", false, "read SRC's password or token from stdin (the same as --password-stdin)")
 	registerCompletions(c)
 	return c
 }
 
 func (o *copyOptions) Complete(cmd *cobra.Command, args []string) error {
+	if o.PasswordStdin && o.to.PasswordStdin {
+		return options.Usagef("stdin holds one password: give the source's or the destinations' credentials through --registry-config or --to-registry-config")
+	}
 	if err := o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	if err := o.to.Complete(o.In); err != nil {
 		return err
 	}
 	o.srcArg, o.dstArgs = args[0], args[1:]
@@ -97,6 +108,9 @@ func (o *copyOptions) Validate() error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
+	if o.to.PasswordStdin && o.to.Username == "" {
+		return errors.New("--to-password-stdin needs --to-username")
+	}
 	return o.Registry.Validate()
 }
 
@@ -110,7 +124,7 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 		if dst.Digest != "" {
 			return fmt.Errorf("destination %s: give a repository or tags, not a digest", d)
 		}
-		repo, err := o.to.Options().Open(dst)
+		repo, err := o.to.OptionsFor(dst).Open(dst)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
@@ -17,13 +16,15 @@ import (
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 )
 
-// ErrDifferent is returned by diff when the two sides differ; the exit code is 1, as diff(1)'s.
+// ErrDifferent is returned by diff when the two sides differ; the exit code is 1, as kubectl diff's,
+// and nothing is printed as an error.
 var ErrDifferent = errors.New("rendered manifests differ")
 
 type diffOptions struct {
 	renderOptions
 	options.Output
-	from, to string
+	from, to       string
+	fromDir, toDir bool
 }
 
 type objectDiff struct {
@@ -32,25 +33,30 @@ type objectDiff struct {
 	Diff   string `json:"diff,omitempty"`
 }
 
+// diffFailure marks diff's own failures, so that a failure other commands exit 1 for exits
+// ExitDiffError instead: 1 is "changed".
+type diffFailure struct{ error }
+
+func (e diffFailure) Unwrap() error { return e.error }
+
 func newDiffCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &diffOptions{renderOptions: renderOptions{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "diff FROM TO",
 		Short: "Render two artifacts or trees and show what changes, object by object",
 		Long: `Render FROM and TO (each a REF or a DIR) as the sidecar would, with the same flags as render, and print
-a unified diff per object (keyed by apiVersion, kind, namespace and name). Exit status: 0 no change, 1 changed.`,
+a unified diff per object (keyed by apiVersion, kind, namespace and name).
+Exit status, as kubectl diff's: 0 no change, 1 changed, above 1 an error (2 usage or other failure,
+3 not found, 4 unauthorized, 5 unreachable, 10-12 signatures).`,
 		Example: `  kubectl gitless diff hub.example.com/platform/app:1.4.0 hub.example.com/platform/app:1.5.0 --key cosign.pub
   kubectl gitless diff hub.example.com/platform/app:1.4.0 ./deploy/overlays/prod --key cosign.pub`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.from, o.to = args[0], args[1]
-			if err := o.Registry.Complete(o.In); err != nil {
-				return err
+			err := runE(o)(cmd, args)
+			if err != nil && !errors.Is(err, ErrDifferent) {
+				err = diffFailure{err}
 			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
+			return err
 		},
 	}
 	o.renderOptions.addFlags(c)
@@ -59,20 +65,32 @@ a unified diff per object (keyed by apiVersion, kind, namespace and name). Exit 
 	return c
 }
 
+func (o *diffOptions) Complete(args []string) error {
+	o.from, o.to = args[0], args[1]
+	var err error
+	if o.fromDir, err = localDir(o.from); err != nil {
+		return err
+	}
+	if o.toDir, err = localDir(o.to); err != nil {
+		return err
+	}
+	return o.complete()
+}
+
 func (o *diffOptions) Validate() error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
-	o.isDir = isLocalDir(o.from) && isLocalDir(o.to)
+	o.isDir = o.fromDir && o.toDir // no trust is needed when nothing is fetched
 	return o.renderOptions.Validate()
 }
 
 func (o *diffOptions) Run(cmd *cobra.Command) error {
-	from, err := o.objects(cmd, o.from)
+	from, err := o.objects(cmd, o.from, o.fromDir)
 	if err != nil {
 		return err
 	}
-	to, err := o.objects(cmd, o.to)
+	to, err := o.objects(cmd, o.to, o.toDir)
 	if err != nil {
 		return err
 	}
@@ -91,17 +109,13 @@ func (o *diffOptions) Run(cmd *cobra.Command) error {
 	return nil
 }
 
-func (o *diffOptions) objects(cmd *cobra.Command, source string) (map[string]string, error) {
+func (o *diffOptions) objects(cmd *cobra.Command, source string, isDir bool) (map[string]string, error) {
 	var buf bytes.Buffer
-	if err := o.renderSource(cmd, source, isLocalDir(source), &buf); err != nil {
+	if err := o.renderSource(cmd, source, isDir, &buf); err != nil {
 		return nil, fmt.Errorf("rendering %s: %w", source, err)
 	}
 	objs := map[string]string{}
-	for _, doc := range strings.Split(buf.String(), "\n---\n") {
-		doc = strings.TrimPrefix(strings.TrimSpace(doc), "---\n")
-		if doc == "" {
-			continue
-		}
+	for _, doc := range splitDocuments(buf.String()) {
 		var u unstructured.Unstructured
 		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
 			return nil, fmt.Errorf("reading rendered %s: %w", source, err)
@@ -123,7 +137,7 @@ func diffObjects(from, to map[string]string, fromName, toName string) []objectDi
 		}
 	}
 	slices.Sort(keys)
-	var out []objectDiff
+	out := []objectDiff{} // -o json prints [] for no change, not null
 	for _, k := range keys {
 		a, inA := from[k]
 		b, inB := to[k]

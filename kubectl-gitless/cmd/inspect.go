@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -51,7 +53,20 @@ func (o *inspectOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	sortReferrers(in.Referrers)
 	return o.Print(o.Out, in, func(w io.Writer) error { return printInspection(w, in) })
+}
+
+// sortReferrers orders referrers by artifact type, then creation time, then digest: registries list
+// them in any order (and not the same order twice), and identical runs must print identical output.
+func sortReferrers(refs []artifact.Referrer) {
+	slices.SortStableFunc(refs, func(a, b artifact.Referrer) int {
+		return cmp.Or(
+			cmp.Compare(a.ArtifactType, b.ArtifactType),
+			cmp.Compare(a.Annotations[ocispec.AnnotationCreated], b.Annotations[ocispec.AnnotationCreated]),
+			cmp.Compare(a.Digest, b.Digest),
+			cmp.Compare(a.Tag, b.Tag))
+	})
 }
 
 func printInspection(w io.Writer, in *artifact.Inspection) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/render/errdef"
 )
 
 type publishOptions struct {
@@ -76,6 +77,9 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 
 func (o *publishOptions) Complete(args []string) error {
 	o.path, o.refArg = args[0], args[1]
+	if err := mustExist(o.path); err != nil {
+		return err
+	}
 	ref, tags, err := parseMultiTagRef(o.refArg)
 	if err != nil {
 		return err
@@ -83,7 +87,7 @@ func (o *publishOptions) Complete(args []string) error {
 	o.ref, o.tags = ref, dedupe(append(tags, o.tags...))
 	o.publish.Annotations, err = parseKeyValues(o.annotations)
 	if err != nil {
-		return err
+		return options.Usage(err)
 	}
 	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Output.Format != "text")
 	o.publish.Signing = o.sign
@@ -114,6 +118,10 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	res, err := artifact.Publish(cmd.Context(), repo, o.ref, o.path, o.tags, o.publish)
+	if errors.Is(err, errdef.ErrOutsideRoot) && o.publish.Boundary == "" {
+		return fmt.Errorf("%w\n(local references may not leave the enclosing git checkout, or PATH itself outside one: "+
+			"pass --root with the directory that holds PATH and every base)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -128,6 +136,9 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 		}
 	}
 	return o.Print(o.Out, out, func(w io.Writer) error {
+		for i := range out.Signatures {
+			printSignature(o.ErrOut, &out.Signatures[i])
+		}
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -52,8 +53,37 @@ func (o *pullOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return o.Print(o.Out, res, func(w io.Writer) error {
+	return o.Print(o.Out, newPullResult(res), func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s\n", res.Reference)
 		return err
 	})
+}
+
+// pullResult is pull's -o json|yaml form: the same lower-camel field names as every other command's
+// output, and [] rather than null for an empty list.
+type pullResult struct {
+	Reference  string             `json:"reference"`
+	Tag        string             `json:"tag,omitempty"`
+	Dir        string             `json:"dir"`
+	Descriptor ocispec.Descriptor `json:"descriptor"`
+	Content    pulledContent      `json:"content"`
+	Manifest   ocispec.Manifest   `json:"manifest"`
+}
+
+type pulledContent struct {
+	Format     string               `json:"format"`
+	Kind       string               `json:"kind,omitempty"`
+	RenderPath string               `json:"renderPath"`
+	Layer      ocispec.Descriptor   `json:"layer"`
+	Files      []ocispec.Descriptor `json:"files"`
+}
+
+func newPullResult(p *artifact.Pulled) pullResult {
+	c := p.Content
+	files := c.Files
+	if files == nil {
+		files = []ocispec.Descriptor{}
+	}
+	return pullResult{Reference: p.Reference, Tag: p.Tag, Dir: p.Dir, Descriptor: p.Descriptor, Manifest: p.Manifest,
+		Content: pulledContent{Format: string(c.Format), Kind: c.Kind, RenderPath: c.RenderPath, Layer: c.Layer, Files: files}}
 }

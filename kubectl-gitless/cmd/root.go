@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -72,11 +73,13 @@ func wrapErrors(c *cobra.Command, streams genericiooptions.IOStreams) {
 	run := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		err := run(cmd, args)
-		if err != nil {
-			fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
-			return silentError{err}
+		if err == nil {
+			return nil
 		}
-		return nil
+		if !errors.Is(err, ErrDifferent) { // a diff that found changes is a result, not an error
+			fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+		}
+		return silentError{err}
 	}
 }
 
@@ -85,12 +88,17 @@ type silentError struct{ error }
 func (e silentError) Unwrap() error { return e.error }
 
 // Exit codes. Signature codes follow cosign's: 10 no signature, 11 tag not found, 12 no valid signature.
+// diff follows kubectl diff: 0 no change, 1 changed (ExitDifferent), above 1 an error.
 const (
 	ExitError        = 1
+	ExitDifferent    = 1
 	ExitUsage        = 2
 	ExitNotFound     = 3
 	ExitUnauthorized = 4
 	ExitUnreachable  = 5
+	// ExitDiffError is what diff exits with for a failure other commands exit 1 for (kubectl diff's
+	// "above 1"), so that 1 always means "changed".
+	ExitDiffError = 2
 )
 
 // ExitCode maps an error returned by a command to the process exit code.
@@ -102,7 +110,19 @@ func ExitCode(err error) int {
 		return ExitUsage
 	}
 	if errors.Is(err, ErrDifferent) {
-		return ExitError
+		return ExitDifferent
+	}
+	code := exitCode(err)
+	var df diffFailure
+	if code == ExitError && errors.As(err, &df) {
+		return ExitDiffError
+	}
+	return code
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, options.ErrUsage) || errors.Is(err, registry.ErrInvalidReference) {
+		return ExitUsage
 	}
 	if code := signature.ExitCode(err); code != signature.ExitOtherFailure {
 		return code

@@ -5,6 +5,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -22,7 +23,7 @@ func runE(o runner) func(*cobra.Command, []string) error {
 			return err
 		}
 		if err := o.Validate(); err != nil {
-			return err
+			return options.Usage(err)
 		}
 		return o.Run(cmd)
 	}
@@ -45,12 +46,19 @@ func (o *refCommand) addFlags(c *cobra.Command) {
 }
 
 // completeRef reads --password-stdin and opens the repository of arg.
-func (o *refCommand) completeRef(arg string) error {
+func (o *refCommand) completeRef(arg string) error { return o.completeRefWith(arg, nil) }
+
+// completeRefWith is completeRef with the settings a gitless config (--policy) gives arg's registry,
+// applied as the sidecar and render apply them.
+func (o *refCommand) completeRefWith(arg string, cfg *config.Config) error {
 	if err := o.Registry.Complete(o.In); err != nil {
 		return err
 	}
 	var err error
-	o.ref, o.repo, err = o.Open(arg)
+	if o.ref, err = registry.ParseReference(arg); err != nil {
+		return err
+	}
+	o.repo, err = o.OptionsWithConfig(o.ref, cfg).Open(o.ref)
 	return err
 }
 

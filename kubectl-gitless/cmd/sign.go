@@ -32,7 +32,9 @@ func newSignCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Sign an artifact with a cosign key (Sigstore bundle referrer, or legacy .sig tag)",
 		Long: `Sign the manifest REF names, by digest. Signing through a tag binds the tag: the tag is part of the
 signed content, so a registry cannot later serve another digest under it without verification noticing.
-No transparency-log upload happens unless --tlog-upload names a Rekor.`,
+No transparency-log upload happens unless --tlog-upload names a Rekor.
+Stdout carries the signed artifact's pinned reference (registry/repo@sha256:...), as publish prints it;
+the signature's own reference is labelled on stderr, and both are fields of -o json.`,
 		Example: `  COSIGN_PASSWORD=... kubectl gitless sign registry.example.com/platform/app:1.4.0 --key cosign.key
   kubectl gitless sign registry.example.com/platform/app@sha256:... --key cosign.key --signature-format legacy`,
 		Args:              cobra.ExactArgs(1),
@@ -61,9 +63,20 @@ func (o *signOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	return o.Output.Print(o.Out, res, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s\n", res.Signature)
+		printSignature(o.ErrOut, res)
+		_, err := fmt.Fprintf(w, "%s\n", res.Reference)
 		return err
 	})
+}
+
+// printSignature labels where a signature went, on stderr: stdout carries the artifact's pinned
+// reference (what pipes into verify, copy or an Application), as publish prints it.
+func printSignature(errOut io.Writer, r *signResult) {
+	bound := ""
+	if r.Tag != "" {
+		bound = ", binds tag " + r.Tag
+	}
+	fmt.Fprintf(errOut, "Signature (%s%s): %s\n", r.Format, bound, r.Signature)
 }
 
 // signRef signs ref in repo (binding its tag if it has one); publish --sign uses it too.

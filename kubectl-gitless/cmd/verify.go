@@ -32,7 +32,9 @@ digest needs no binding. With --policy, a reference on a mirror listed in the co
 its upstream repository (mapped back through the mirror's pathPrefix/stripPrefix), whose name the hub's
 signatures bind. Exit codes follow cosign's: 0 verified, 10 no signature
 found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
-network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other).`,
+network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other), and a
+usage error (no trust given, half a keyless identity) with 2. With --policy, the config's registries entry
+for REF's host (plainHTTP, caFile, credentialsFile, ...) applies, as in the sidecar.`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
   kubectl gitless verify registry.example.com/platform/app:1.4.0 --policy /etc/gitless/config.yaml -o json`,
 		Args:              cobra.ExactArgs(1),
@@ -45,7 +47,13 @@ network failure exits with its own code (3 not found, 4 unauthorized, 5 unreacha
 	return c
 }
 
-func (o *verifyOptions) Complete(args []string) error { return o.completeRef(args[0]) }
+func (o *verifyOptions) Complete(args []string) error {
+	cfg, err := o.Trust.Config()
+	if err != nil {
+		return err
+	}
+	return o.completeRefWith(args[0], cfg)
+}
 
 func (o *verifyOptions) Validate() error {
 	if err := o.Trust.Validate(); err != nil {

@@ -52,10 +52,10 @@ func TestSignVerifyCLI(t *testing.T) {
 				{"no signature", []string{"verify", app + ":nosig", "--key", pub}, signature.ExitNoSignature},
 				{"tag not found", []string{"verify", app + ":9.9.9", "--key", pub}, signature.ExitTagNotFound},
 				{"wrong key", []string{"verify", app + ":1.0.0", "--key", other.Pub}, signature.ExitNoValid},
-				{"no trust given", []string{"verify", app + ":1.0.0"}, ExitError},
-				{"keyless without issuer", []string{"verify", app + ":1.0.0", "--certificate-identity", "me@example.com"}, ExitError},
+				{"no trust given", []string{"verify", app + ":1.0.0"}, ExitUsage},
+				{"keyless without issuer", []string{"verify", app + ":1.0.0", "--certificate-identity", "me@example.com"}, ExitUsage},
 				{"unbound tag", []string{"verify", app + ":unbound", "--key", pub}, signature.ExitNoValid},
-				{"allow-unbound-tags with a policy file", []string{"verify", app + ":unbound", "--policy", pub, "--allow-unbound-tags"}, ExitError},
+				{"allow-unbound-tags with a policy file", []string{"verify", app + ":unbound", "--policy", pub, "--allow-unbound-tags"}, ExitUsage},
 			}
 			for _, c := range codes {
 				t.Run(c.name, func(t *testing.T) {

@@ -75,6 +75,11 @@ func ListReferrers(ctx context.Context, repo content.ReadOnlyGraphStorage, subje
 
 func labelReferrer(d ocispec.Descriptor) string {
 	t := d.ArtifactType
+	if (t == "" || t == ocispec.MediaTypeEmptyJSON) && d.Annotations["dev.sigstore.bundle.content"] != "" {
+		// some registries (go-containerregistry's) report the config media type as artifactType, which for
+		// cosign's bundles is the empty descriptor's; the bundle annotations cosign writes still say what it is
+		t = mediaTypeSigstoreBundleV
+	}
 	switch {
 	case strings.HasPrefix(t, mediaTypeSigstoreBundleV), strings.HasPrefix(t, "application/vnd.dev.sigstore.bundle"):
 		if p := d.Annotations["dev.sigstore.bundle.predicateType"]; p != "" && !isSignaturePredicate(p) {

@@ -71,16 +71,7 @@ func (p *Pipeline) openDefault(host, repository string) (endpoint, error) {
 }
 
 func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (endpoint, error) {
-	o := p.Registry
-	o.PlainHTTP = ep.PlainHTTP
-	o.CAFile = ep.CAFile
-	o.InsecureSkipTLSVerify = ep.InsecureSkipTLSVerify
-	if ep.CredentialsFile != "" {
-		o.DockerConfig = ep.CredentialsFile
-	}
-	if d := p.Config.Limits.RequestTimeout.Duration; d > 0 {
-		o.RequestTimeout = d
-	}
+	o := p.Config.EndpointOptions(ep, p.Registry)
 	repo, err := o.Remote(ep.Host + "/" + repository)
 	if err != nil {
 		return endpoint{}, fmt.Errorf("configuring %s: %w", ep.Host, err)

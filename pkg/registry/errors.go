@@ -78,7 +78,7 @@ func Classify(err error, what string) error {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			return fmt.Errorf("%w: %s: %v (%s)", ErrUnauthorized, what, err, hints.Login)
 		case http.StatusNotFound:
-			return fmt.Errorf("%w: %s: %v", ErrNotFound, what, err)
+			return fmt.Errorf("%w: %s: %v (%s)", ErrNotFound, what, err, notFoundHint(what))
 		}
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return fmt.Errorf("%s: %w (%s)", what, err, hints.ServerFailing)
@@ -89,7 +89,7 @@ func Classify(err error, what string) error {
 		return fmt.Errorf("%w: %s: %v (%s)", ErrUnauthorized, what, err, hints.Login)
 	}
 	if errors.Is(err, errdef.ErrNotFound) {
-		return fmt.Errorf("%w: %s (%s)", ErrNotFound, what, hints.NotFound)
+		return fmt.Errorf("%w: %s (%s)", ErrNotFound, what, notFoundHint(what))
 	}
 	if errors.Is(err, errdef.ErrUnsupported) {
 		return fmt.Errorf("%w: %s: %v", ErrUnsupportedMediaType, what, err)
@@ -103,4 +103,12 @@ func Classify(err error, what string) error {
 		return fmt.Errorf("%w: %s: %v (%s)", ErrUnreachable, what, err, hints.TLS)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// notFoundHint says what to check for a missing manifest: the digest when what names one, else the tag.
+func notFoundHint(what string) string {
+	if strings.Contains(what, "@sha256:") || strings.Contains(what, "@sha512:") {
+		return "no manifest with this digest here: check the digest, or copy the artifact to this repository"
+	}
+	return hints.NotFound
 }

@@ -50,9 +50,16 @@ func ParseReference(s string) (Reference, error) {
 		}
 	}
 	if _, tag, ok := strings.Cut(name, ":"); ok {
+		if tag == "" {
+			return Reference{}, emptyTag(s)
+		}
 		ref.Tag = tag
 	}
 	return ref, nil
+}
+
+func emptyTag(s string) error {
+	return fmt.Errorf("%w: %q: empty tag after \":\" (give a tag, or drop the colon to name the repository)", ErrInvalidReference, s)
 }
 
 func parseLayoutReference(s string) (Reference, error) {
@@ -64,6 +71,9 @@ func parseLayoutReference(s string) (Reference, error) {
 		}
 	} else if i := strings.LastIndex(s, ":"); i > 0 && !strings.ContainsAny(s[i+1:], `/\`) {
 		ref.Layout, ref.Tag = s[:i], s[i+1:]
+		if ref.Tag == "" {
+			return Reference{}, emptyTag(LayoutScheme + s)
+		}
 	} else {
 		ref.Layout = s
 	}
@@ -115,4 +125,23 @@ func (r Reference) String() string {
 		s += "@" + r.Digest.String()
 	}
 	return s
+}
+
+// LooksLikePath reports whether s, given where either a reference or a local path may stand, is
+// written as a path: it starts with "./", "../", "/" or "~", is "." or "..", or its first segment
+// cannot be a registry host (a host has a "." or a ":", or is "localhost": docker's rule). A
+// reference to a host without either can still be given as oci://host/repo.
+func LooksLikePath(s string) bool {
+	if strings.HasPrefix(s, LayoutScheme) || strings.HasPrefix(s, "oci://") {
+		return false
+	}
+	if s == "." || s == ".." || strings.HasPrefix(s, "~") || strings.HasPrefix(s, "/") ||
+		strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || filepath.IsAbs(s) {
+		return true
+	}
+	host, _, ok := strings.Cut(s, "/")
+	if !ok {
+		return true // a reference always has a repository after its host
+	}
+	return !strings.ContainsAny(host, ".:") && host != "localhost"
 }

@@ -80,6 +80,9 @@ func TestParseReferenceInvalid(t *testing.T) {
 		"oci-layout:",
 		"oci-layout:@" + testDigest.String(),
 		"oci-layout:/tmp/out@sha256:nothex",
+		"registry.example.com/app:",    // empty tag
+		"registry.example.com:5000/a:", // empty tag after a port
+		"oci-layout:/tmp/out:",         // empty layout tag
 	} {
 		t.Run(in, func(t *testing.T) {
 			ref, err := ParseReference(in)
@@ -135,6 +138,34 @@ func TestParseReferenceHostSpellings(t *testing.T) {
 			}
 			if got.Registry != tt.want || got.Repository != "platform/app" && got.Repository != "library/app" || got.Tag != "1.0" {
 				t.Fatalf("ParseReference(%q) = %+v, want registry %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLooksLikePath(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{".", true},
+		{"..", true},
+		{"./overlays/prod:1.0", true},
+		{"../base", true},
+		{"/srv/config", true},
+		{"~/config", true},
+		{"overlays/zone-b", true}, // "overlays" cannot be a registry host
+		{"charts", true},          // no repository: not a reference
+		{"registry.example.com/app:1", false},
+		{"127.0.0.1:5000/app", false},
+		{"localhost/app", false},
+		{"oci://registry/app:1", false}, // forced reference
+		{"oci-layout:./out:1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := LooksLikePath(tt.in); got != tt.want {
+				t.Errorf("LooksLikePath(%q) = %t, want %t", tt.in, got, tt.want)
 			}
 		})
 	}

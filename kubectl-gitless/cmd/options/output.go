@@ -2,7 +2,6 @@ package options
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 
@@ -25,7 +24,7 @@ func (o *Output) AddFlags(fs *pflag.FlagSet) {
 // Validate checks the format name.
 func (o *Output) Validate() error {
 	if !slices.Contains(outputFormats, o.Format) {
-		return fmt.Errorf("unknown output format %q: use text, json or yaml", o.Format)
+		return Usagef("unknown output format %q: use text, json or yaml", o.Format)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -57,10 +58,10 @@ func (o *Registry) Complete(in io.Reader) error {
 // Validate checks flag combinations.
 func (o *Registry) Validate() error {
 	if o.PasswordStdin && o.Username == "" {
-		return errors.New("--password-stdin needs --username")
+		return Usagef("--password-stdin needs --username")
 	}
 	if o.Retries < 0 {
-		return errors.New("--retries must not be negative")
+		return Usagef("--retries must not be negative")
 	}
 	return nil
 }
@@ -75,14 +76,35 @@ func (o *Registry) Options() registry.Options {
 	return r
 }
 
+// OptionsFor returns the registry options for ref with --username and the password bound to ref's
+// host: mirrors and any other host the command reaches use the docker credential store instead, so a
+// zone registry never receives the hub's credentials. A layout reference gets no credentials at all.
+func (o *Registry) OptionsFor(ref registry.Reference) registry.Options {
+	opts := o.Options()
+	opts.CredentialHost = ref.Registry
+	if ref.Registry == "" {
+		opts.Username, opts.Password = "", ""
+	}
+	return opts
+}
+
+// OptionsWithConfig returns OptionsFor(ref) with the settings the gitless config gives ref's host
+// (plainHTTP, caFile, insecureSkipTLSVerify, credentialsFile, limits.requestTimeout), as the sidecar
+// applies them: one code path for every command that takes --policy.
+func (o *Registry) OptionsWithConfig(ref registry.Reference, cfg *config.Config) registry.Options {
+	opts := o.OptionsFor(ref)
+	if cfg == nil || ref.IsLayout() {
+		return opts
+	}
+	return cfg.RegistryOptions(ref.Registry, opts)
+}
+
 // Open parses s and opens its repository.
 func (o *Registry) Open(s string) (registry.Reference, registry.Repository, error) {
 	ref, err := registry.ParseReference(s)
 	if err != nil {
 		return ref, nil, err
 	}
-	opts := o.Options()
-	opts.CredentialHost = ref.Registry
-	repo, err := opts.Open(ref)
+	repo, err := o.OptionsFor(ref).Open(ref)
 	return ref, repo, err
 }

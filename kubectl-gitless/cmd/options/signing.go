@@ -1,6 +1,7 @@
 package options
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -33,17 +34,20 @@ func (o *Signing) AddFlags(fs *pflag.FlagSet) {
 // Validate checks the format.
 func (o *Signing) Validate() error {
 	if o.Key == "" {
-		return errors.New("--key is required: a cosign private key (cosign generate-key-pair)")
+		return Usagef("--key is required: a cosign private key (cosign generate-key-pair)")
 	}
 	switch signature.Format(o.Format) {
 	case signature.FormatBundle, signature.FormatLegacy:
 		return nil
 	}
-	return fmt.Errorf("unknown --signature-format %q: use bundle or legacy", o.Format)
+	return Usagef("unknown --signature-format %q: use bundle or legacy", o.Format)
 }
 
 // Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.
 func (o *Signing) Signer(in io.Reader, errOut io.Writer) (*signature.Signer, error) {
+	if err := privateKeyFile(o.Key); err != nil {
+		return nil, err
+	}
 	pw, err := Password(in, errOut)
 	if err != nil {
 		return nil, err
@@ -87,4 +91,16 @@ func Password(in io.Reader, errOut io.Writer) ([]byte, error) {
 	pw, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(errOut)
 	return pw, err
+}
+
+// privateKeyFile refuses a public key given to --key before any password prompt.
+func privateKeyFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Usagef("reading --key: %w", err)
+	}
+	if block, _ := pem.Decode(b); block != nil && strings.Contains(block.Type, "PUBLIC KEY") {
+		return Usagef("--key %s is a public key: signing needs the private key (cosign.key, not cosign.pub)", path)
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package options
 
 import (
 	"errors"
-
 	"github.com/spf13/pflag"
 
 	"github.com/gitless-dev/gitless/pkg/config"
@@ -20,6 +19,8 @@ type Trust struct {
 	// AllowUnboundTags accepts a tag that no signature binds (the policy's allowUnboundTags) on the
 	// --key and keyless paths; a --policy file says it itself.
 	AllowUnboundTags bool
+
+	cfg *config.Config
 }
 
 // AddFlags registers the trust flags.
@@ -43,23 +44,23 @@ func (o *Trust) keyless() bool {
 func (o *Trust) Validate() error {
 	switch {
 	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
-		return errors.New("--policy cannot be combined with --key or keyless flags")
+		return Usagef("--policy cannot be combined with --key or keyless flags")
 	case o.Policy != "" && o.AllowUnboundTags:
-		return errors.New("--allow-unbound-tags cannot be combined with --policy: set allowUnboundTags: true in the policy instead")
+		return Usagef("--allow-unbound-tags cannot be combined with --policy: set allowUnboundTags: true in the policy instead")
 	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
-		return errors.New("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+		return Usagef("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
 	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
-		return errors.New("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
+		return Usagef("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
 	}
 	// unlike cosign, which matches these anywhere in the name, refuse what could match a longer name
-	return errors.Join(config.CheckAnchored("--certificate-identity-regexp", o.CertIdentityRegExp),
-		config.CheckAnchored("--certificate-oidc-issuer-regexp", o.CertOIDCIssuerRegExp))
+	return Usage(errors.Join(config.CheckAnchored("--certificate-identity-regexp", o.CertIdentityRegExp),
+		config.CheckAnchored("--certificate-oidc-issuer-regexp", o.CertOIDCIssuerRegExp)))
 }
 
 // PolicyFor returns the policy for repository: from the policy file, or built from the flags.
 func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 	if o.Policy != "" {
-		cfg, err := config.Load(o.Policy)
+		cfg, err := o.Config()
 		if err != nil {
 			return nil, err
 		}
@@ -71,4 +72,17 @@ func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 			Subject: o.CertIdentity, SubjectRegExp: o.CertIdentityRegExp, TrustedRoot: o.TrustedRoot}
 	}
 	return p, nil
+}
+
+// Config loads the --policy file (once); nil without --policy.
+func (o *Trust) Config() (*config.Config, error) {
+	if o.Policy == "" || o.cfg != nil {
+		return o.cfg, nil
+	}
+	cfg, err := config.Load(o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	o.cfg = cfg
+	return cfg, nil
 }
