@@ -8,7 +8,6 @@ package render
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -16,7 +15,6 @@ import (
 
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 	"github.com/gitless-dev/gitless/pkg/render/helm"
-	"github.com/gitless-dev/gitless/pkg/render/internal/manifest"
 	"github.com/gitless-dev/gitless/pkg/render/kustomize"
 	"github.com/gitless-dev/gitless/pkg/render/plain"
 )
@@ -65,16 +63,11 @@ type Options struct {
 	// Images are kustomize image overrides in `kustomize edit set image` syntax,
 	// e.g. "nginx=registry/nginx:1.2".
 	Images []string
-}
 
-// Render renders the tree at root and writes a YAML stream (documents separated by "---\n") to w.
-// Every object is re-serialised with sorted keys, so equal input gives byte-identical output.
-func Render(ctx context.Context, root string, opts Options, w io.Writer) error {
-	objs, err := Objects(ctx, root, opts)
-	if err != nil {
-		return err
-	}
-	return manifest.Encode(w, objs)
+	// MaxOutputSize caps the bytes Render writes (DefaultMaxOutputSize when zero).
+	MaxOutputSize int64
+	// MaxMemory caps the memory of the renderer child process (DefaultMaxMemory when zero).
+	MaxMemory int64
 }
 
 // Objects renders the tree at root and returns the objects in render order: plain in lexical
