@@ -1,7 +1,9 @@
 package render_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/render"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 )
@@ -110,4 +113,84 @@ func TestKustomizeAliasesAllowed(t *testing.T) {
 	if got := objs[0].GetAnnotations()["app"]; got != "web" {
 		t.Fatalf("annotation app = %q, want web", got)
 	}
+}
+
+// tgz packs files into a gzip-compressed tar the way `helm package` does.
+func tgz(t *testing.T, files map[string]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := archive.Pack(context.Background(), writeTree(t, files), &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestHelmSubchartArchiveLimits(t *testing.T) {
+	sub := func(size int) map[string]string {
+		return map[string]string{
+			"sub/Chart.yaml":        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+			"sub/templates/cm.yaml": fmt.Sprintf(configMap, "sub") + "data:\n  k: " + strings.Repeat("x", size) + "\n",
+		}
+	}
+	parent := func(archive string) map[string]string {
+		return map[string]string{
+			"Chart.yaml":      "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+			"charts/sub.tgz":  archive,
+			"templates/.keep": "",
+		}
+	}
+	small := tgz(t, sub(10))
+	nested := tgz(t, map[string]string{
+		"mid/Chart.yaml": "apiVersion: v2\nname: mid\nversion: 0.1.0\n", "mid/charts/sub.tgz": tgz(t, sub(20000)),
+	})
+	limits := archive.Limits{MaxExtractedSize: 8 << 10}
+	tests := []struct {
+		name   string
+		files  map[string]string
+		target error
+	}{
+		{"within the limits", parent(small), nil},
+		{"oversized subchart", parent(tgz(t, sub(20000))), errdef.ErrLimitExceeded},
+		{"oversized subchart inside a subchart archive", parent(nested), errdef.ErrLimitExceeded},
+		{"subchart with an escaping link", parent(string(craftedLinkArchive(t))), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := render.Render(context.Background(), writeTree(t, tt.files), render.Options{SubchartLimits: limits}, &out)
+			switch {
+			case tt.name == "subchart with an escaping link":
+				wantErr(t, err, nil, "sub.tgz")
+			case tt.target == nil && (err != nil || !strings.Contains(out.String(), "name: sub")):
+				t.Fatalf("Render = %v, output %q; want the subchart's ConfigMap", err, out.String())
+			case tt.target != nil:
+				wantErr(t, err, tt.target, "sub.tgz")
+			}
+		})
+	}
+}
+
+// craftedLinkArchive is a subchart archive holding a symlink that leaves it.
+func craftedLinkArchive(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	chartYAML := "apiVersion: v2\nname: sub\nversion: 0.1.0\n"
+	for _, h := range []*tar.Header{
+		{Name: "sub/Chart.yaml", Mode: 0o644, Size: int64(len(chartYAML)), Typeflag: tar.TypeReg},
+		{Name: "sub/templates/x.yaml", Typeflag: tar.TypeSymlink, Linkname: "../../../../../etc/passwd"},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			tw.Write([]byte(chartYAML))
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
 }

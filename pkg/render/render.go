@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 	"github.com/gitless-dev/gitless/pkg/render/helm"
 	"github.com/gitless-dev/gitless/pkg/render/kustomize"
@@ -64,6 +65,10 @@ type Options struct {
 	// e.g. "nginx=registry/nginx:1.2".
 	Images []string
 
+	// SubchartLimits bound the charts/*.tgz archives of a Helm chart, together (zero fields take
+	// archive.DefaultLimits); pass the limits the artifact was extracted under.
+	SubchartLimits archive.Limits
+
 	// MaxOutputSize caps the bytes Render writes (DefaultMaxOutputSize when zero).
 	MaxOutputSize int64
 	// MaxMemory caps the memory of the renderer child process (DefaultMaxMemory when zero).
@@ -104,7 +109,7 @@ func renderKind(ctx context.Context, kind Kind, root, dir string, opts Options) 
 			ReleaseName: opts.ReleaseName, Namespace: opts.Namespace,
 			KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions,
 			ValueFiles: opts.ValueFiles, ValuesYAML: opts.ValuesYAML, Values: opts.Values,
-			SkipCRDs: opts.SkipCRDs,
+			SkipCRDs: opts.SkipCRDs, SubchartLimits: opts.SubchartLimits,
 		})
 	}
 	return nil, fmt.Errorf("rendering %s: %w %q", dir, errdef.ErrUnknownKind, kind)
