@@ -93,3 +93,56 @@ func TestKustomizeReachesNoURL(t *testing.T) {
 		})
 	}
 }
+
+// TestHelmSchemaReachesNothing checks that a values.schema.json cannot make Helm's validator
+// load a URL or a host file.
+func TestHelmSchemaReachesNothing(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, `{"type": "object"}`)
+	}))
+	defer srv.Close()
+	chartFiles := func(schema string) map[string]string {
+		return map[string]string{
+			"Chart.yaml":         "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+			"values.yaml":        "greeting: hi\n",
+			"values.schema.json": schema,
+			"templates/cm.yaml":  fmt.Sprintf(configMap, "cm"),
+		}
+	}
+	tests := []struct {
+		name, schema string
+		ok           bool
+	}{
+		{"http reference", `{"properties": {"greeting": {"$ref": "` + srv.URL + `/s.json"}}}`, false},
+		{"file reference", `{"$ref": "file:///etc/hostname"}`, false},
+		{"relative reference", `{"properties": {"greeting": {"$ref": "other.json"}}}`, false},
+		{"unknown meta-schema", `{"$schema": "` + srv.URL + `/meta", "type": "object"}`, false},
+		{"subchart schema", "", false},
+		{"references inside the schema", `{"$schema": "https://json-schema.org/draft-07/schema#", "$id": "https://example.com/app.json",` +
+			`"definitions": {"s": {"type": "string"}}, "properties": {"greeting": {"$ref": "#/definitions/s"}}}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := chartFiles(tt.schema)
+			if tt.schema == "" {
+				files = chartFiles(`{"type": "object"}`)
+				files["charts/sub/Chart.yaml"] = "apiVersion: v2\nname: sub\nversion: 0.1.0\n"
+				files["charts/sub/values.schema.json"] = `{"$ref": "` + srv.URL + `/sub.json"}`
+			}
+			var out bytes.Buffer
+			err := render.Render(context.Background(), writeTree(t, files), render.Options{}, &out)
+			if tt.ok {
+				if err != nil || out.Len() == 0 {
+					t.Fatalf("Render = %v, %d bytes", err, out.Len())
+				}
+			} else {
+				wantErr(t, err, errdef.ErrRemoteReference)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Fatalf("the server saw %d requests", n)
+			}
+		})
+	}
+}

@@ -97,6 +97,9 @@ func loadChart(ctx context.Context, root, dir string, limits archive.Limits) (*c
 	if err := checkDependencies(ch); err != nil {
 		return nil, err
 	}
+	if err := checkSchemas(ch); err != nil {
+		return nil, err
+	}
 	return ch, nil
 }
 
