@@ -35,7 +35,10 @@ func Init() {
 		return
 	}
 	_ = os.Unsetenv(childEnv)
-	os.Exit(runChild(os.Stdin, os.Stdout, os.Stderr))
+	// Only the rendered stream may reach stdout: whatever a library prints goes to stderr.
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	os.Exit(runChild(os.Stdin, stdout, os.Stderr))
 }
 
 // childRequest is what the parent sends on the child's stdin.
