@@ -113,7 +113,7 @@ func renderInChild(ctx context.Context, root string, opts Options) ([]byte, erro
 	stdout := &cappedBuffer{max: opts.MaxOutputSize, onFull: cancel}
 	stderr := &cappedBuffer{max: maxChildStderr}
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+childVersion)
+	cmd.Env = childEnviron()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), stdout, stderr
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
@@ -126,6 +126,12 @@ func renderInChild(ctx context.Context, root string, opts Options) ([]byte, erro
 		return nil, deadlineError(ctx)
 	}
 	return nil, childError(err, stderr.String(), opts.MaxMemory)
+}
+
+// childEnviron is the child's whole environment: none of the parent's variables (credentials,
+// proxies, PATH) reach the renderer, only where to put temporary files.
+func childEnviron() []string {
+	return []string{childEnv + "=" + childVersion, "TMPDIR=" + os.TempDir()}
 }
 
 // childError turns the child's exit into an error: its childFailure when it wrote one, else

@@ -146,3 +146,23 @@ func TestHelmSchemaReachesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderChildSeesNoEnvironment checks that the renderer child does not inherit the
+// parent's environment (credentials, proxies, PATH): a template that could read it finds nothing.
+func TestRenderChildSeesNoEnvironment(t *testing.T) {
+	t.Setenv("GITLESS_TEST_SECRET", "s3cret")
+	root := writeTree(t, map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+		"templates/cm.yaml": fmt.Sprintf(configMap, "cm") + "data:\n  files: {{ len (.Files.Glob \"**\") | quote }}\n",
+	})
+	var out bytes.Buffer
+	if err := render.Render(context.Background(), root, render.Options{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	env := render.ChildEnvironForTest()
+	for _, kv := range env {
+		if strings.Contains(kv, "s3cret") || strings.HasPrefix(kv, "PATH=") {
+			t.Fatalf("child environment holds %q", kv)
+		}
+	}
+}

@@ -2,6 +2,10 @@
 // into Kubernetes objects, offline and deterministically. The same code serves
 // `kubectl gitless render` and `argocd-cmp generate`.
 //
+// Render is the bounded entry point (time, memory, output size; see Init for the renderer child
+// process), and the one both binaries use. Objects renders in the calling process without those
+// bounds, for tests and tools that want the objects themselves.
+//
 // Refusals are reported with the sentinel errors of package errdef.
 package render
 
