@@ -116,6 +116,7 @@ func renderInChild(ctx context.Context, root string, opts Options) ([]byte, erro
 	cmd.Env = childEnviron()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), stdout, stderr
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	err = cmd.Run()
 	switch {
 	case stdout.overflow:
