@@ -9,9 +9,11 @@ import (
 	"syscall"
 
 	"github.com/gitless-dev/gitless/argocd-cmp/cmd"
+	"github.com/gitless-dev/gitless/pkg/render"
 )
 
 func main() {
+	render.Init() // the bounded renderer child re-executes this binary
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cmd.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

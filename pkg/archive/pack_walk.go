@@ -36,7 +36,7 @@ func collect(ctx context.Context, root string, cfg packConfig) ([]packItem, erro
 	default:
 		return nil, fmt.Errorf("%w: pack root %s is neither a file nor a directory", ErrUnsupportedEntry, root)
 	}
-	if err := checkPackLinks(items); err != nil {
+	if err := checkPackLinks(ctx, items); err != nil {
 		return nil, err
 	}
 	items = applyPrefix(items, cfg.prefix)
@@ -128,7 +128,7 @@ func itemOf(p, rel string, d fs.DirEntry) (packItem, error) {
 
 // checkPackLinks keeps only symlinks that resolve inside the tree, checked
 // the same way Extract checks them.
-func checkPackLinks(items []packItem) error {
+func checkPackLinks(ctx context.Context, items []packItem) error {
 	noLimit := Limits{MaxPathLength: math.MaxInt}
 	t := newTree()
 	for _, it := range items {
@@ -141,7 +141,7 @@ func checkPackLinks(items []packItem) error {
 			return err
 		}
 	}
-	return t.checkLinks()
+	return t.checkLinks(ctx)
 }
 
 func applyPrefix(items []packItem, prefix string) []packItem {

@@ -11,6 +11,7 @@ import (
 // scanner walks an untrusted archive and hands out only entries that passed
 // every check; Extract and List differ only in what they do with them.
 type scanner struct {
+	ctx       context.Context
 	limits    Limits
 	stream    *stream
 	tr        *tar.Reader
@@ -25,7 +26,7 @@ func newScanner(ctx context.Context, src io.Reader, l Limits) (*scanner, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &scanner{limits: l, stream: st, tr: tar.NewReader(st.tar), tree: newTree()}, nil
+	return &scanner{ctx: ctx, limits: l, stream: st, tr: tar.NewReader(st.tar), tree: newTree()}, nil
 }
 
 // next returns the next accepted entry and the parent directories it implies,
@@ -149,5 +150,5 @@ func (s *scanner) finish() error {
 			return fmt.Errorf("reading the end of the gzip stream: %w", wrapRead(err))
 		}
 	}
-	return s.tree.checkLinks()
+	return s.tree.checkLinks(s.ctx)
 }

@@ -1,34 +1,42 @@
 package archive
 
 import (
+	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
 // maxLinkHops matches the SYMLOOP_MAX of common kernels.
 const maxLinkHops = 40
 
-// maxLinkSteps bounds the work spent resolving one link, so that a hostile
-// archive full of long link chains cannot make validation slow.
-const maxLinkSteps = 4096
+// checkEvery is how many resolution steps pass between two looks at the
+// context, so that a cancelled extraction stops during link checks too.
+const checkEvery = 1024
 
 type node struct {
+	name     string
 	typ      string
 	explicit bool
 	target   string
+	parent   *node
+	children map[string]*node
 }
 
 // tree mirrors in memory what an archive creates, so that duplicates,
 // file/directory conflicts, entries below symlinks and escaping symlink chains
 // are found from the headers alone, the same way for Extract, List and Pack.
+// Nodes form a trie, so that resolving a link walks pointers instead of
+// building and hashing ever longer path strings.
 type tree struct {
+	root  *node
 	nodes map[string]*node
-	links []string
+	links []*node
 }
 
 func newTree() *tree {
-	return &tree{nodes: make(map[string]*node)}
+	return &tree{root: &node{typ: TypeDir}, nodes: make(map[string]*node)}
 }
 
 // add records e and returns the parent directories it implies that no earlier
@@ -45,9 +53,10 @@ func (t *tree) add(e Entry) ([]string, error) {
 		}
 		return nil, fmt.Errorf("%w: %s %q already exists as a %s", ErrDuplicateEntry, e.Type, e.Name, old.typ)
 	}
-	t.nodes[e.Name] = &node{typ: e.Type, explicit: true, target: e.Linkname}
+	n := t.insert(e.Name, e.Type)
+	n.explicit, n.target = true, e.Linkname
 	if e.Type == TypeSymlink {
-		t.links = append(t.links, e.Name)
+		t.links = append(t.links, n)
 	}
 	return implied, nil
 }
@@ -61,7 +70,7 @@ func (t *tree) addParents(name string) ([]string, error) {
 		parent := name[:i]
 		switch n := t.nodes[parent]; {
 		case n == nil:
-			t.nodes[parent] = &node{typ: TypeDir}
+			t.insert(parent, TypeDir)
 			implied = append(implied, parent)
 		case n.typ == TypeSymlink:
 			return nil, fmt.Errorf("%w: entry %q is below symlink %q", ErrUnsafePath, name, parent)
@@ -72,55 +81,151 @@ func (t *tree) addParents(name string) ([]string, error) {
 	return implied, nil
 }
 
+// insert creates the node for name; its parent must already exist.
+func (t *tree) insert(name, typ string) *node {
+	parent := t.root
+	if d := path.Dir(name); d != "." {
+		parent = t.nodes[d]
+	}
+	n := &node{name: name, typ: typ, parent: parent}
+	if parent.children == nil {
+		parent.children = make(map[string]*node)
+	}
+	parent.children[path.Base(name)] = n
+	t.nodes[name] = n
+	return n
+}
+
 // checkLinks resolves every symlink against the complete tree, following
 // other symlinks as the kernel would, and fails if one leaves the root.
 // Lexical checks alone miss chains such as "c -> ." plus "a -> c/..".
-func (t *tree) checkLinks() error {
-	for _, name := range t.links {
-		if err := t.resolve(name); err != nil {
+//
+// Each link is resolved once and its result reused wherever another link
+// passes through it, so the work is linear in the total length of the
+// targets however the links are chained; ctx is checked as it goes.
+func (t *tree) checkLinks(ctx context.Context) error {
+	r := &resolver{ctx: ctx, memo: make(map[*node]*resolved, len(t.links))}
+	for _, n := range t.links {
+		if _, err := r.link(n); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *tree) resolve(link string) error {
-	var dirs []string // dirs[i] is the full path of the i-th component
-	if d := path.Dir(link); d != "." {
-		dirs = prefixes(d)
+// position is a place a resolution reached: the existing directories from
+// the root (dirs[0]) down, then a number of components that name nothing in the tree.
+// Below a missing component nothing is a link, so only ".." matters there.
+type position struct {
+	dirs    []*node
+	missing int
+}
+
+func (p position) clone() position {
+	return position{dirs: append([]*node(nil), p.dirs...), missing: p.missing}
+}
+
+// resolved is the memoised result of following one link.
+type resolved struct {
+	busy bool
+	at   position
+	hops int // links followed, this one included
+}
+
+type resolver struct {
+	ctx   context.Context
+	memo  map[*node]*resolved
+	steps int
+}
+
+// link follows the symlink n from its directory and returns where it leads.
+func (r *resolver) link(n *node) (*resolved, error) {
+	if res := r.memo[n]; res != nil {
+		if res.busy {
+			return nil, fmt.Errorf("%w: symlink %q: too many levels of links", ErrUnsafeLink, n.name)
+		}
+		return res, nil
 	}
-	todo := strings.Split(t.nodes[link].target, "/")
-	hops, steps := 0, 0
-	for len(todo) > 0 {
-		if steps++; steps > maxLinkSteps {
-			return fmt.Errorf("%w: symlink %q is too complex to resolve", ErrUnsafeLink, link)
-		}
-		c := todo[0]
-		todo = todo[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(dirs) == 0 {
-				return fmt.Errorf("%w: symlink %q -> %q resolves outside the tree", ErrUnsafeLink, link, t.nodes[link].target)
-			}
-			dirs = dirs[:len(dirs)-1]
-			continue
-		}
-		cur := c
-		if len(dirs) > 0 {
-			cur = dirs[len(dirs)-1] + "/" + c
-		}
-		if n := t.nodes[cur]; n != nil && n.typ == TypeSymlink {
-			if hops++; hops > maxLinkHops {
-				return fmt.Errorf("%w: symlink %q: too many levels of links", ErrUnsafeLink, link)
-			}
-			todo = append(strings.Split(n.target, "/"), todo...)
-			continue
-		}
-		dirs = append(dirs, cur)
+	res := &resolved{busy: true}
+	r.memo[n] = res
+	at, hops, err := r.walk(n, dirOf(n))
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	*res = resolved{at: at, hops: hops + 1}
+	return res, nil
+}
+
+// walk applies the components of n's target to at.
+func (r *resolver) walk(n *node, at position) (position, int, error) {
+	hops := 0
+	for _, c := range strings.Split(n.target, "/") {
+		if r.steps++; r.steps%checkEvery == 0 {
+			if err := r.ctx.Err(); err != nil {
+				return at, 0, err
+			}
+		}
+		var next *node
+		switch {
+		case c == "" || c == ".":
+			continue
+		case c == "..":
+			if !at.up() {
+				return at, 0, fmt.Errorf("%w: symlink %q -> %q resolves outside the tree", ErrUnsafeLink, n.name, truncate(n.target))
+			}
+			continue
+		case at.missing == 0:
+			next = at.top().children[c]
+		}
+		if next == nil || next.typ != TypeSymlink {
+			at.down(next)
+			continue
+		}
+		res, err := r.link(next)
+		if err != nil {
+			return at, 0, err
+		}
+		if hops += res.hops; hops > maxLinkHops {
+			return at, 0, fmt.Errorf("%w: symlink %q: too many levels of links", ErrUnsafeLink, n.name)
+		}
+		at = res.at.clone()
+	}
+	return at, hops, nil
+}
+
+// dirOf is the position of the directory holding n.
+func dirOf(n *node) position {
+	var dirs []*node
+	for d := n.parent; d != nil; d = d.parent {
+		dirs = append(dirs, d)
+	}
+	slices.Reverse(dirs)
+	return position{dirs: dirs}
+}
+
+func (p *position) top() *node { return p.dirs[len(p.dirs)-1] }
+
+// up steps to the parent; false means it would leave the root.
+func (p *position) up() bool {
+	switch {
+	case p.missing > 0:
+		p.missing--
+	case len(p.dirs) > 1:
+		p.dirs = p.dirs[:len(p.dirs)-1]
+	default:
+		return false
+	}
+	return true
+}
+
+// down steps into next, or into a component that does not exist when next
+// is nil.
+func (p *position) down(next *node) {
+	if next == nil || p.missing > 0 {
+		p.missing++
+		return
+	}
+	p.dirs = append(p.dirs, next)
 }
 
 func prefixes(p string) []string {

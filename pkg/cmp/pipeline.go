@@ -105,7 +105,10 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		return err
 	}
 	log.Info("fetched", "format", resolved.Content.Format, "kind", resolved.Content.Kind, "path", resolved.Content.RenderPath)
-	return render.Render(ctx, tree, RenderOptions(env, render.Kind(resolved.Content.Kind), resolved.Content.RenderPath), out)
+	opts := RenderOptions(env, render.Kind(resolved.Content.Kind), resolved.Content.RenderPath)
+	opts.SubchartLimits = limits(p.Config.Limits)
+	opts.MaxOutputSize, opts.MaxMemory = p.Config.Limits.MaxRenderedSize, p.Config.Limits.MaxRenderMemory
+	return render.Render(ctx, tree, opts, out)
 }
 
 // resolve turns a tag into a digest once; every later step uses the digest. The upstream registry

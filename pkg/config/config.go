@@ -179,13 +179,18 @@ type Keyless struct {
 	TrustedRoot string `json:"trustedRoot,omitempty"`
 }
 
-// Limits bound what one artifact may cost to fetch and extract.
+// Limits bound what one artifact may cost to fetch, extract and render.
 type Limits struct {
 	MaxArtifactSize  int64    `json:"maxArtifactSize,omitempty"`
 	MaxExtractedSize int64    `json:"maxExtractedSize,omitempty"`
 	MaxFiles         int      `json:"maxFiles,omitempty"`
 	RequestTimeout   Duration `json:"requestTimeout,omitempty"`
 	TotalTimeout     Duration `json:"totalTimeout,omitempty"`
+	// MaxRenderedSize caps the rendered output in bytes (render.DefaultMaxOutputSize, 64 MiB,
+	// when zero); MaxRenderMemory caps the renderer process's memory (render.DefaultMaxMemory,
+	// 1 GiB, when zero).
+	MaxRenderedSize int64 `json:"maxRenderedSize,omitempty"`
+	MaxRenderMemory int64 `json:"maxRenderMemory,omitempty"`
 }
 
 // Cache configures the sidecar's verification and content cache.

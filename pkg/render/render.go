@@ -2,21 +2,24 @@
 // into Kubernetes objects, offline and deterministically. The same code serves
 // `kubectl gitless render` and `argocd-cmp generate`.
 //
+// Render is the bounded entry point (time, memory, output size; see Init for the renderer child
+// process), and the one both binaries use. Objects renders in the calling process without those
+// bounds, for tests and tools that want the objects themselves.
+//
 // Refusals are reported with the sentinel errors of package errdef.
 package render
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 	"github.com/gitless-dev/gitless/pkg/render/helm"
-	"github.com/gitless-dev/gitless/pkg/render/internal/manifest"
 	"github.com/gitless-dev/gitless/pkg/render/kustomize"
 	"github.com/gitless-dev/gitless/pkg/render/plain"
 )
@@ -65,16 +68,15 @@ type Options struct {
 	// Images are kustomize image overrides in `kustomize edit set image` syntax,
 	// e.g. "nginx=registry/nginx:1.2".
 	Images []string
-}
 
-// Render renders the tree at root and writes a YAML stream (documents separated by "---\n") to w.
-// Every object is re-serialised with sorted keys, so equal input gives byte-identical output.
-func Render(ctx context.Context, root string, opts Options, w io.Writer) error {
-	objs, err := Objects(ctx, root, opts)
-	if err != nil {
-		return err
-	}
-	return manifest.Encode(w, objs)
+	// SubchartLimits bound the charts/*.tgz archives of a Helm chart, together (zero fields take
+	// archive.DefaultLimits); pass the limits the artifact was extracted under.
+	SubchartLimits archive.Limits
+
+	// MaxOutputSize caps the bytes Render writes (DefaultMaxOutputSize when zero).
+	MaxOutputSize int64
+	// MaxMemory caps the memory of the renderer child process (DefaultMaxMemory when zero).
+	MaxMemory int64
 }
 
 // Objects renders the tree at root and returns the objects in render order: plain in lexical
@@ -111,7 +113,7 @@ func renderKind(ctx context.Context, kind Kind, root, dir string, opts Options) 
 			ReleaseName: opts.ReleaseName, Namespace: opts.Namespace,
 			KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions,
 			ValueFiles: opts.ValueFiles, ValuesYAML: opts.ValuesYAML, Values: opts.Values,
-			SkipCRDs: opts.SkipCRDs,
+			SkipCRDs: opts.SkipCRDs, SubchartLimits: opts.SubchartLimits,
 		})
 	}
 	return nil, fmt.Errorf("rendering %s: %w %q", dir, errdef.ErrUnknownKind, kind)

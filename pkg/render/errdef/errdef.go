@@ -33,6 +33,20 @@ var (
 	// ErrMissingDependency reports a Helm dependency that is not vendored in the chart's charts/.
 	ErrMissingDependency = errors.New("helm dependency not vendored in charts/, run `helm dependency build` before publishing")
 
+	// ErrYAMLAliases reports a YAML document whose aliases expand beyond a bound ("billion
+	// laughs"): write the repeated content out, or use fewer nested aliases.
+	ErrYAMLAliases = errors.New("YAML aliases expand too far")
+
+	// ErrLimitExceeded reports a subchart archive beyond the extraction limits that the
+	// artifact itself had to meet.
+	ErrLimitExceeded = errors.New("limit exceeded")
+
+	// ErrOutputTooLarge reports a render whose output exceeds its cap (limits.maxRenderedSize).
+	ErrOutputTooLarge = errors.New("rendered output too large")
+
+	// ErrOutOfMemory reports a render that exceeded its memory limit.
+	ErrOutOfMemory = errors.New("rendering ran out of memory")
+
 	// ErrInvalidOption reports a malformed render option (image override, kube version, values).
 	ErrInvalidOption = errors.New("invalid render option")
 )

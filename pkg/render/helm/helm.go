@@ -15,6 +15,7 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 	"github.com/gitless-dev/gitless/pkg/render/internal/confine"
 	"github.com/gitless-dev/gitless/pkg/render/internal/manifest"
@@ -42,6 +43,9 @@ type Options struct {
 	Values     []string
 	// SkipCRDs leaves out the chart's crds/ directories.
 	SkipCRDs bool
+	// SubchartLimits bound the charts/*.tgz archives Helm unpacks, together; zero fields take
+	// archive.DefaultLimits.
+	SubchartLimits archive.Limits
 }
 
 // Objects renders the chart in dir; root bounds value files and symlinks.
@@ -57,7 +61,7 @@ func Objects(ctx context.Context, root, dir string, opts Options) ([]*unstructur
 // SkipCRDs), the manifests in Helm's install order, then the hooks (test hooks included, as
 // `helm template` does without --skip-tests). NOTES.txt is left out.
 func manifests(ctx context.Context, root, dir string, opts Options) (string, error) {
-	ch, err := loadChart(root, dir)
+	ch, err := loadChart(ctx, root, dir, opts.SubchartLimits)
 	if err != nil {
 		return "", err
 	}
@@ -76,11 +80,14 @@ func manifests(ctx context.Context, root, dir string, opts Options) (string, err
 	return stream(rel), nil
 }
 
-func loadChart(root, dir string) (*chart.Chart, error) {
+func loadChart(ctx context.Context, root, dir string, limits archive.Limits) (*chart.Chart, error) {
 	if err := confine.Within(root, dir); err != nil {
 		return nil, err
 	}
 	if err := confine.CheckTree(root, dir); err != nil {
+		return nil, err
+	}
+	if err := checkSubcharts(ctx, root, limits); err != nil {
 		return nil, err
 	}
 	ch, err := loader.Load(dir)
@@ -88,6 +95,9 @@ func loadChart(root, dir string) (*chart.Chart, error) {
 		return nil, fmt.Errorf("loading chart %s: %w", dir, err)
 	}
 	if err := checkDependencies(ch); err != nil {
+		return nil, err
+	}
+	if err := checkSchemas(ch); err != nil {
 		return nil, err
 	}
 	return ch, nil

@@ -53,6 +53,9 @@ func Objects(ctx context.Context, root, dir string, opts Options) ([]*unstructur
 	if err := checkReferences(fsys, target); err != nil {
 		return nil, err
 	}
+	if err := scanTree(ctx, fsys); err != nil {
+		return nil, err
+	}
 	if !opts.empty() {
 		if target, err = writeWrapper(fsys, target, opts); err != nil {
 			return nil, err

@@ -65,8 +65,11 @@ func (w *walker) visit(dir string) error {
 	if err != nil {
 		return err
 	}
-	if len(k.HelmCharts) > 0 {
+	if len(k.HelmCharts) > 0 || len(k.HelmChartInflationGenerator) > 0 || k.HelmGlobals != nil {
 		w.tree.HelmCharts = append(w.tree.HelmCharts, file)
+	}
+	if err := checkInline(k, file); err != nil {
+		return err
 	}
 	for _, ref := range fileReferences(k) {
 		if err := w.reference(dir, file, ref); err != nil {
@@ -175,11 +178,28 @@ func appendPath(refs []string, path string) []string {
 	return append(refs, path)
 }
 
+// checkInline applies the checks of scanYAML to the generator, transformer and validator
+// configurations written inline in k.
+func checkInline(k *types.Kustomization, file string) error {
+	for _, list := range [][]string{k.Generators, k.Transformers, k.Validators} {
+		for _, e := range list {
+			if isInline(e) {
+				if err := scanYAML([]byte(e), file); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isInline(e string) bool { return strings.Contains(e, "\n") || strings.Contains(e, ": ") }
+
 // notInline drops entries that are YAML documents rather than paths.
 func notInline(entries []string) []string {
 	var refs []string
 	for _, e := range entries {
-		if !strings.Contains(e, "\n") && !strings.Contains(e, ": ") {
+		if !isInline(e) {
 			refs = append(refs, e)
 		}
 	}
@@ -187,11 +207,31 @@ func notInline(entries []string) []string {
 }
 
 // looksRemote reports whether ref is a URL or a git reference in any of kustomize's spellings.
+// Anything that starts with a URL scheme counts, whatever the scheme.
 func looksRemote(ref string) bool {
+	if hasScheme(strings.TrimSpace(ref)) {
+		return true
+	}
 	for _, marker := range []string{"://", "git@", "?ref=", "?version=", "?timeout=", ".git//", "github.com/", "gitlab.com/", "bitbucket.org/"} {
 		if strings.Contains(ref, marker) {
 			return true
 		}
 	}
 	return strings.HasPrefix(ref, "git::") || strings.HasPrefix(ref, "gh:")
+}
+
+// hasScheme reports whether ref starts with "scheme:" as RFC 3986 spells a scheme.
+// Reference: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
+func hasScheme(ref string) bool {
+	for i, c := range ref {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }

@@ -1,0 +1,171 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gitless-dev/gitless/pkg/render/errdef"
+	"github.com/gitless-dev/gitless/pkg/render/internal/sandbox"
+)
+
+// childEnv marks the renderer child process; its value is the protocol version.
+const (
+	childEnv     = "GITLESS_RENDER_CHILD"
+	childVersion = "1"
+	// maxChildStderr bounds what is kept of the child's stderr for error messages.
+	maxChildStderr = 64 << 10
+)
+
+// Init must be the first call in main (and in TestMain of tests that exercise the bounded
+// render) of every binary that renders, as moby's reexec.Init is. In the renderer child started
+// by Render it renders and exits; in any other process it returns at once and records that
+// Render may start such a child.
+func Init() {
+	if os.Getenv(childEnv) != childVersion {
+		childReady.Store(true)
+		return
+	}
+	_ = os.Unsetenv(childEnv)
+	// Only the rendered stream may reach stdout: whatever a library prints goes to stderr.
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	os.Exit(runChild(os.Stdin, stdout, os.Stderr))
+}
+
+// childRequest is what the parent sends on the child's stdin.
+type childRequest struct {
+	Root    string  `json:"root"`
+	Options Options `json:"options"`
+}
+
+// childFailure is what the child writes on stderr when the render fails: the message and the
+// sentinel it wraps, so that errors.Is works in the parent as it would in process.
+type childFailure struct {
+	Sentinel string `json:"sentinel,omitempty"`
+	Message  string `json:"message"`
+}
+
+// sentinels are the errors a failure keeps across the process boundary.
+var sentinels = map[string]error{
+	"unknown-kind": errdef.ErrUnknownKind, "not-kubernetes": errdef.ErrNotKubernetes,
+	"outside-root": errdef.ErrOutsideRoot, "remote-reference": errdef.ErrRemoteReference,
+	"not-found": errdef.ErrNotFound, "plugins-disabled": errdef.ErrPluginsDisabled,
+	"helm-charts-in-kustomize": errdef.ErrHelmChartsInKustomize,
+	"missing-dependency":       errdef.ErrMissingDependency, "yaml-aliases": errdef.ErrYAMLAliases,
+	"output-too-large": errdef.ErrOutputTooLarge, "out-of-memory": errdef.ErrOutOfMemory,
+	"limit-exceeded": errdef.ErrLimitExceeded, "invalid-option": errdef.ErrInvalidOption,
+	"canceled": context.Canceled, "deadline-exceeded": context.DeadlineExceeded,
+}
+
+// runChild is the child's main: read the request, lock the process down, render, and write the
+// stream to stdout or a childFailure to stderr.
+func runChild(stdin io.Reader, stdout, stderr io.Writer) int {
+	out, err := childRender(stdin)
+	if err == nil {
+		if _, err = stdout.Write(out); err == nil {
+			return 0
+		}
+	}
+	f := childFailure{Message: err.Error()}
+	for name, s := range sentinels {
+		if errors.Is(err, s) {
+			f.Sentinel = name
+			break
+		}
+	}
+	_ = json.NewEncoder(stderr).Encode(f)
+	return 1
+}
+
+func childRender(stdin io.Reader) ([]byte, error) {
+	var req childRequest
+	if err := json.NewDecoder(io.LimitReader(stdin, 1<<20)).Decode(&req); err != nil {
+		return nil, fmt.Errorf("reading the render request: %w", err)
+	}
+	sandbox.Lockdown()
+	if err := sandbox.LimitMemory(req.Options.MaxMemory); err != nil {
+		return nil, err
+	}
+	return renderStream(context.Background(), req.Root, req.Options)
+}
+
+// renderInChild runs the render in a child process of this binary and returns its output.
+func renderInChild(ctx context.Context, root string, opts Options) ([]byte, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this executable to start the renderer: %w", err)
+	}
+	req, err := json.Marshal(childRequest{Root: root, Options: opts})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the render request: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stdout := &cappedBuffer{max: opts.MaxOutputSize, onFull: cancel}
+	stderr := &cappedBuffer{max: maxChildStderr}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = childEnviron()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), stdout, stderr
+	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
+	err = cmd.Run()
+	switch {
+	case stdout.overflow:
+		return nil, outputTooLarge(opts.MaxOutputSize)
+	case err == nil:
+		return stdout.Bytes(), nil
+	case ctx.Err() != nil:
+		return nil, deadlineError(ctx)
+	}
+	return nil, childError(err, stderr.String(), opts.MaxMemory)
+}
+
+// childEnviron is the child's whole environment: none of the parent's variables (credentials,
+// proxies, PATH) reach the renderer, only where to put temporary files.
+func childEnviron() []string {
+	return []string{childEnv + "=" + childVersion, "TMPDIR=" + os.TempDir()}
+}
+
+// childError turns the child's exit into an error: its childFailure when it wrote one, else
+// what its stderr and exit status tell.
+func childError(runErr error, stderr string, maxMemory int64) error {
+	var f childFailure
+	if json.Unmarshal([]byte(lastLine(stderr)), &f) == nil && f.Message != "" {
+		return &remoteError{msg: f.Message, sentinel: sentinels[f.Sentinel]}
+	}
+	var exit *exec.ExitError
+	killed := errors.As(runErr, &exit) && exit.ProcessState != nil && exitSignal(exit.ProcessState) == syscall.SIGKILL
+	if killed || strings.Contains(stderr, "out of memory") {
+		return fmt.Errorf("%w: the limit is %d bytes; render less (split the application) or raise limits.maxRenderMemory",
+			errdef.ErrOutOfMemory, maxMemory)
+	}
+	return fmt.Errorf("renderer process failed: %w: %s", runErr, firstLine(stderr))
+}
+
+// remoteError is an error from the child: its message, wrapping the sentinel it wrapped there.
+type remoteError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *remoteError) Error() string { return e.msg }
+func (e *remoteError) Unwrap() error { return e.sentinel }
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return s[strings.LastIndex(s, "\n")+1:]
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
