@@ -48,6 +48,10 @@ for REF's host (plainHTTP, caFile, credentialsFile, ...) applies, as in the side
 }
 
 func (o *verifyOptions) Complete(args []string) error {
+	// the trust flags are checked before the policy file is read, so a misuse is a usage error
+	if err := o.Trust.Validate(); err != nil {
+		return err
+	}
 	cfg, err := o.Trust.Config()
 	if err != nil {
 		return err
@@ -55,12 +59,7 @@ func (o *verifyOptions) Complete(args []string) error {
 	return o.completeRefWith(args[0], cfg)
 }
 
-func (o *verifyOptions) Validate() error {
-	if err := o.Trust.Validate(); err != nil {
-		return err
-	}
-	return o.refCommand.Validate()
-}
+func (o *verifyOptions) Validate() error { return o.refCommand.Validate() }
 
 func (o *verifyOptions) Run(cmd *cobra.Command) error {
 	res, err := verifyRef(cmd, o.repo, o.ref, &o.Trust, o.ErrOut)

@@ -116,7 +116,9 @@ func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]
 func (s *sources) SignatureSources() []signature.Source {
 	out := make([]signature.Source, 0, len(s.endpoints))
 	for _, e := range s.ordered() {
-		out = append(out, signature.Source{Name: e.name, Store: e.repo, Upstream: e.upstream})
+		name := e.name
+		out = append(out, signature.Source{Name: name, Store: e.repo, Upstream: e.upstream,
+			Skipped: func(desc ocispec.Descriptor, err error) { s.skip(name, desc, err) }})
 	}
 	return out
 }

@@ -19,6 +19,18 @@ type Source struct {
 	// Upstream marks the registry itself (the hub). Its list is read whenever it answers; when it
 	// cannot be read, or a signature it lists cannot be fetched, the result is Partial.
 	Upstream bool
+	// Skipped, when set, is told of what this source failed to list or serve (desc is the subject
+	// or the signature manifest) instead of a warning per failure, so a caller can summarise them.
+	Skipped func(desc ocispec.Descriptor, err error)
+}
+
+// skip reports a failure of src: to src.Skipped when set, else as a warning.
+func (v *Verifier) skip(src Source, msg string, desc ocispec.Descriptor, err error) {
+	if src.Skipped != nil {
+		src.Skipped(desc, err)
+		return
+	}
+	v.logger.Warn(msg, "source", src.Name, "digest", desc.Digest.String(), "error", err)
 }
 
 // Sources is implemented by a Store that combines several sources (zone mirrors before the registry).
@@ -131,7 +143,7 @@ func (v *Verifier) candidates(ctx context.Context, store Store, subject ocispec.
 				g.partial = append(g.partial, fmt.Sprintf("the signature list of %s could not be read", orName(src.Name)))
 			}
 			if len(srcs) > 1 {
-				v.logger.Warn("signature source skipped", "source", src.Name, "error", err)
+				v.skip(src, "signature source skipped", subject, err)
 			}
 			continue
 		}
@@ -169,7 +181,7 @@ func (v *Verifier) sourceCandidates(ctx context.Context, store Store, subject oc
 		budget-- // an empty manifest costs a fetch too
 		legacy, err := v.legacyCandidates(ctx, store, subject, m, budget+1, src.Upstream)
 		if err != nil { // listed but not fetchable from any source: skip it, it proves nothing either way
-			v.logger.Warn("signature manifest skipped", "source", src.Name, "manifest", m.Digest.String(), "error", err)
+			v.skip(src, "signature manifest skipped", m, err)
 			if src.Upstream {
 				g.partial = append(g.partial, fmt.Sprintf("signature manifest %s listed by %s could not be read", m.Digest, orName(src.Name)))
 			}
