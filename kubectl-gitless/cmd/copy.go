@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -39,7 +40,9 @@ func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Copy the artifact SRC names, by digest, to each DST (a repository, optionally with tags
 "zone-a.example.com/platform/app:1.4.0,latest"; default: SRC's tag), with everything that refers to it:
 Sigstore bundles and other referrers (through the referrers API, or the referrers tag schema on registries
-without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs the destination has are not sent.
+without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs and manifests the destination has
+are not sent and tags already pointing at the digest are not written, so a re-run with nothing new writes
+nothing (registries with immutable tags accept it).
 Registry flags apply to SRC; --to-* flags to the destinations (default: the same as SRC's).`,
 		Example: `  kubectl gitless copy hub.example.com/platform/app:1.4.0 zone-a.example.com/platform/app zone-b.example.com/platform/app
   kubectl gitless copy hub.example.com/platform/app:1.4.0 oci-layout:./transfer   # for an air gap`,
@@ -122,8 +125,19 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 	}
 	return o.Print(o.Out, res, func(w io.Writer) error {
 		for _, c := range res.Copies {
-			fmt.Fprintf(w, "%s (%d referrers)\n", c.Reference, len(c.Referrers))
+			fmt.Fprintf(w, "%s (%d referrers; %s)\n", c.Reference, len(c.Referrers), copySummary(c))
 		}
 		return nil
 	})
+}
+
+// copySummary says what a copy wrote, so that a re-run shows it changed nothing.
+func copySummary(c *artifact.Copied) string {
+	if c.Pushed == 0 && len(c.TagsWritten) == 0 {
+		return "already in place, nothing written"
+	}
+	if len(c.TagsWritten) == 0 {
+		return fmt.Sprintf("%d objects pushed", c.Pushed)
+	}
+	return fmt.Sprintf("%d objects pushed, tagged %s", c.Pushed, strings.Join(c.TagsWritten, ", "))
 }
