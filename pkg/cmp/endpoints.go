@@ -33,7 +33,7 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 			if !ok {
 				continue // not under the mirror's stripPrefix: the mirror does not hold it
 			}
-			e, err := p.open(m, path, false)
+			e, err := p.open(p.Config.MirrorEndpoint(m), path, false) // a bare host takes its registries entry
 			if err != nil {
 				return nil, err
 			}
