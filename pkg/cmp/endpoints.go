@@ -6,6 +6,7 @@ import (
 	"io"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/config"
@@ -49,6 +50,9 @@ func (p *Pipeline) sources(ref registry.Reference) (*sources, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if r, ok := e.repo.(*remote.Repository); ok {
+		e.repo = &downOnce{Repository: r, name: e.name} // a hub found down is not asked again this sync
 	}
 	s.endpoints = append(s.endpoints, e)
 	return s, nil
