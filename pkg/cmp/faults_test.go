@@ -63,3 +63,21 @@ func TestGenerateHubDownBehindLoadBalancer(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateZoneDownBehindLoadBalancer: the same faults at the zone mirror cost time only: every
+// object comes from the hub instead.
+func TestGenerateZoneDownBehindLoadBalancer(t *testing.T) {
+	var sw testregistry.Switch
+	w := newWorld(t, testregistry.Distribution, nil, sw.Middleware)
+	cfg := w.config(t, "")
+	for _, f := range testregistry.HubDownFaults {
+		t.Run(string(f), func(t *testing.T) {
+			sw.Set(f)
+			defer sw.Set(testregistry.NoFault)
+			out, logs, err := generate(t, cfg, nil, cmp.Env{AppName: "a", Params: cmp.Params{Ref: w.refs["plain"]}})
+			if err != nil || !strings.Contains(out, examples["plain"].want) {
+				t.Fatalf("zone down (%s): %v\n%s", f, err, logs)
+			}
+		})
+	}
+}
