@@ -40,9 +40,7 @@ func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Copy the artifact SRC names, by digest, to each DST (a repository, optionally with tags
 "zone-a.example.com/platform/app:1.4.0,latest"; default: SRC's tag), with everything that refers to it:
 Sigstore bundles and other referrers (through the referrers API, or the referrers tag schema on registries
-without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs and manifests the destination has
-are not sent and tags already pointing at the digest are not written, so a re-run with nothing new writes
-nothing (registries with immutable tags accept it).
+without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs the destination has are not sent.
 Registry flags apply to SRC; --to-* flags to the destinations (default: the same as SRC's).`,
 		Example: `  kubectl gitless copy hub.example.com/platform/app:1.4.0 zone-a.example.com/platform/app zone-b.example.com/platform/app
   kubectl gitless copy hub.example.com/platform/app:1.4.0 oci-layout:./transfer   # for an air gap`,
