@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -136,8 +137,19 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 	}
 	return o.Print(o.Out, res, func(w io.Writer) error {
 		for _, c := range res.Copies {
-			fmt.Fprintf(w, "%s (%d referrers)\n", c.Reference, len(c.Referrers))
+			fmt.Fprintf(w, "%s (%d referrers; %s)\n", c.Reference, len(c.Referrers), copySummary(c))
 		}
 		return nil
 	})
+}
+
+// copySummary says what a copy wrote, so that a re-run shows it changed nothing.
+func copySummary(c *artifact.Copied) string {
+	if c.Pushed == 0 && len(c.TagsWritten) == 0 {
+		return "already in place, nothing written"
+	}
+	if len(c.TagsWritten) == 0 {
+		return fmt.Sprintf("%d objects pushed", c.Pushed)
+	}
+	return fmt.Sprintf("%d objects pushed, tagged %s", c.Pushed, strings.Join(c.TagsWritten, ", "))
 }

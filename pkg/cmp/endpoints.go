@@ -38,7 +38,7 @@ func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*source
 			if !ok {
 				continue // not under the mirror's stripPrefix: the mirror does not hold it
 			}
-			e, err := p.open(m, path, false)
+			e, err := p.open(p.Config.MirrorEndpoint(m), path, false) // a bare host takes its registries entry
 			if err != nil {
 				return nil, err
 			}
@@ -55,6 +55,9 @@ func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*source
 	}
 	if err != nil {
 		return nil, err
+	}
+	if r, ok := e.repo.(*remote.Repository); ok {
+		e.repo = &downOnce{Repository: r, name: e.name} // a hub found down is not asked again this sync
 	}
 	s.endpoints = append(s.endpoints, e)
 	return s, nil

@@ -119,7 +119,7 @@ func (p *Pipeline) resolve(ctx context.Context, src *sources, ref registry.Refer
 		return p.pinned(ctx, src, ref)
 	}
 	up := src.upstream()
-	d, err := artifact.ResolveDescriptor(ctx, up.repo, ref)
+	d, err := p.resolveTag(ctx, up.repo, ref)
 	if err == nil && p.Cache != nil {
 		_ = p.Cache.MarkContact(ref.Registry)
 	}

@@ -69,13 +69,16 @@ type Endpoint struct {
 	// under StripPrefix is not read from this mirror.
 	PathPrefix  string `json:"pathPrefix,omitempty"`
 	StripPrefix string `json:"stripPrefix,omitempty"`
+
+	// given records which transport settings the document spelled out (see MirrorEndpoint).
+	given transportGiven
 }
 
 // UnmarshalJSON accepts either a bare "host[:port]" string or an object.
 func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	var host string
 	if err := json.Unmarshal(b, &host); err == nil {
-		*e = Endpoint{Host: host}
+		*e = Endpoint{Host: host, given: transportGiven{parsed: true}}
 		return nil
 	}
 	type plain Endpoint
@@ -84,7 +87,7 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Endpoint(p)
-	return nil
+	return e.given.read(b)
 }
 
 // Registry configures access to one upstream registry and its mirrors.

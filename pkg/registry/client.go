@@ -140,7 +140,7 @@ func (o Options) transport() (http.RoundTripper, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	return &retry.Transport{Base: idleTimeout{base: base, d: o.RequestTimeout}, Policy: func() retry.Policy { return o.retryPolicy() }}, nil
+	return downTransport{base: idleTimeout{base: base, d: o.RequestTimeout}, policy: func() retry.Policy { return o.retryPolicy() }}, nil
 }
 
 func (o Options) credentialFunc(host string) (auth.CredentialFunc, error) {

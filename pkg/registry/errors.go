@@ -21,7 +21,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnauthorized is returned when the registry refuses the credentials (401/403).
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrUnreachable is returned when the registry cannot be reached (DNS, connection, TLS, timeout).
+	// ErrUnreachable is returned when the registry cannot be reached (DNS, connection, TLS, timeout)
+	// or is down behind a load balancer (a connection closed or reset without a response, or a
+	// 502/503/504 that outlasted the retries).
 	ErrUnreachable = errors.New("registry unreachable")
 	// ErrUnsupportedMediaType is returned for a manifest or layer this tool does not read.
 	ErrUnsupportedMediaType = errors.New("unsupported media type")
@@ -71,6 +73,10 @@ func Classify(err error, what string) error {
 		if errors.Is(err, s) {
 			return err
 		}
+	}
+	var down *downError
+	if errors.As(err, &down) {
+		return fmt.Errorf("%w: %s: %v (%s)", ErrUnreachable, what, err, downHint)
 	}
 	var resp *errcode.ErrorResponse
 	if errors.As(err, &resp) {

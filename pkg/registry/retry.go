@@ -8,8 +8,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
-// retryPolicy retries what oras-go's default predicate retries (5xx, 429, 408, dropped connections),
-// with exponential backoff, honouring Retry-After (seconds or an HTTP date) on 429 and 503 up to MaxWait.
+// retryPolicy retries what oras-go's default predicate retries (5xx, 429, 408, dropped connections)
+// and a connection closed without a response, with exponential backoff, honouring Retry-After (seconds or an HTTP date) on 429 and 503 up to MaxWait.
 func (o Options) retryPolicy() retry.Policy {
 	maxWait := o.MaxWait
 	if maxWait <= 0 {
@@ -17,7 +17,7 @@ func (o Options) retryPolicy() retry.Policy {
 	}
 	exp := retry.ExponentialBackoff(250*time.Millisecond, 2, 0.1)
 	return &retry.GenericPolicy{
-		Retryable: retry.DefaultPredicate,
+		Retryable: retryable,
 		Backoff: func(attempt int, resp *http.Response) time.Duration {
 			if d, ok := retryAfter(resp, time.Now()); ok {
 				return d

@@ -1,0 +1,44 @@
+package cmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
+	orasregistry "oras.land/oras-go/v2/registry"
+)
+
+// Referrers lists desc's referrers as the union of every source's listing (mirrors first), like
+// Predecessors, but through each source's referrers API or referrers tag schema, whose entries carry
+// artifactType and annotations. Without it oras-go lists predecessors and fetches every one of them
+// to learn its artifactType, a request per referrer that the verifier then repeats. As with
+// Predecessors, a source that fails is skipped; the listing fails only when every source failed.
+func (s *sources) Referrers(ctx context.Context, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
+	var out []ocispec.Descriptor
+	seen := map[string]bool{}
+	var errs []error
+	for _, e := range s.endpoints {
+		got, err := orasregistry.Referrers(ctx, e.repo, desc, artifactType)
+		if err != nil {
+			if !errors.Is(err, errdef.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("%s: %w", e.name, err))
+			}
+			continue
+		}
+		for _, d := range got {
+			if !seen[d.Digest.String()] {
+				seen[d.Digest.String()] = true
+				out = append(out, d)
+			}
+		}
+	}
+	if len(out) == 0 && len(errs) == len(s.endpoints) && len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return fn(out)
+}
