@@ -16,11 +16,23 @@ import (
 // to learn its artifactType, a request per referrer that the verifier then repeats. As with
 // Predecessors, a source that fails is skipped; the listing fails only when every source failed.
 func (s *sources) Referrers(ctx context.Context, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
+	out, err := s.union(func(e endpoint) ([]ocispec.Descriptor, error) {
+		return orasregistry.Referrers(ctx, e.repo, desc, artifactType)
+	})
+	if err != nil || len(out) == 0 {
+		return err
+	}
+	return fn(out)
+}
+
+// union merges every source's answer (mirrors first), each descriptor once. A source that fails is
+// skipped; the answer fails only when every source failed with something other than not found.
+func (s *sources) union(list func(endpoint) ([]ocispec.Descriptor, error)) ([]ocispec.Descriptor, error) {
 	var out []ocispec.Descriptor
 	seen := map[string]bool{}
 	var errs []error
 	for _, e := range s.endpoints {
-		got, err := orasregistry.Referrers(ctx, e.repo, desc, artifactType)
+		got, err := list(e)
 		if err != nil {
 			if !errors.Is(err, errdef.ErrNotFound) {
 				errs = append(errs, fmt.Errorf("%s: %w", e.name, err))
@@ -35,10 +47,7 @@ func (s *sources) Referrers(ctx context.Context, desc ocispec.Descriptor, artifa
 		}
 	}
 	if len(out) == 0 && len(errs) == len(s.endpoints) && len(errs) > 0 {
-		return errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	return fn(out)
+	return out, nil
 }

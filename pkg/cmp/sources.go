@@ -87,28 +87,7 @@ func (s *sources) Resolve(ctx context.Context, reference string) (ocispec.Descri
 // signature or list bogus ones, and neither may hide the valid signature another source has.
 // Signature verification does not use it: it lists each source on its own (SignatureSources).
 func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-	var out []ocispec.Descriptor
-	seen := map[string]bool{}
-	var errs []error
-	for _, e := range s.endpoints {
-		got, err := e.repo.Predecessors(ctx, desc)
-		if err != nil {
-			if !errors.Is(err, errdef.ErrNotFound) {
-				errs = append(errs, fmt.Errorf("%s: %w", e.name, err))
-			}
-			continue
-		}
-		for _, d := range got {
-			if !seen[d.Digest.String()] {
-				seen[d.Digest.String()] = true
-				out = append(out, d)
-			}
-		}
-	}
-	if len(out) == 0 && len(errs) == len(s.endpoints) {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	return s.union(func(e endpoint) ([]ocispec.Descriptor, error) { return e.repo.Predecessors(ctx, desc) })
 }
 
 // SignatureSources lets the verifier list signatures in each source on its own (signature.Sources):
