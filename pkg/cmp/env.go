@@ -18,8 +18,8 @@ import (
 // Reference: https://argo-cd.readthedocs.io/en/stable/operator-manual/config-management-plugins/
 type Env struct {
 	AppName, AppNamespace string
-	// Project is the Application's spec.project (ARGOCD_APP_PROJECT_NAME, passed by Argo CD 2.x and
-	// later; "" when absent). Policies and credentials scoped to projects are chosen by it. Argo CD
+	// Project is the Application's spec.project (ARGOCD_APP_PROJECT_NAME, passed by Argo CD 3.x,
+	// "" when absent). Policies and credentials scoped to projects are chosen by it. Argo CD
 	// passes no other fact about who asks: ARGOCD_APP_NAMESPACE is the destination namespace, and the
 	// Application's own namespace shows only as the "<namespace>_" prefix of ARGOCD_APP_NAME (apps in
 	// any namespace), which the AppProject's sourceNamespaces already governs.

@@ -51,7 +51,7 @@ func (p *Policy) AllowsProject(repository, project string) error {
 	scope := strings.Join(p.Projects, ", ")
 	if project == "" {
 		return fmt.Errorf("%w: %s: the request names no Argo CD project, and the policy %q renders only for projects [%s]: "+
-			"use an Argo CD that passes ARGOCD_APP_PROJECT_NAME (v2.x and later), or pass --project to kubectl gitless",
+			"run under an Argo CD that passes ARGOCD_APP_PROJECT_NAME (3.x does), or give kubectl gitless --project",
 			ErrProjectNotAllowed, repository, p.Match, scope)
 	}
 	if matchProject(p.Projects, project) {
