@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/cmp"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
@@ -21,7 +22,8 @@ import (
 // TestGenerateProjectScope (issue 15): a policy scoped to projects renders only for Applications of
 // those projects; another project's Application naming the artifact, or a request without a project,
 // is refused before any registry (hub or zone) is contacted, with a message naming the project, the
-// repository and the policy; an unscoped policy renders for every project, as before.
+// repository and the policy, even once team A's render has put the digest in the cache; an unscoped
+// policy renders for every project, as before.
 func TestGenerateProjectScope(t *testing.T) {
 	w := newWorld(t, testregistry.Referrers, nil, nil)
 	teamA := w.publish(t, examples["plain"].dir, "team-a/app", "1.0", true)
@@ -37,13 +39,19 @@ policies:
   - {match: "**", insecureAcceptUnsigned: true}
 `, w.hub.Host, w.zone.Host, key)))
 	must(t, err)
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	ref, _, d := w.resolveRef(t, teamA)
+	pinned := ref.Name() + "@" + d.Digest.String()
 	tests := []struct {
 		name, project, ref string
 		refused            []string // what the refusal names; nil when it renders
 	}{
-		{"team B names team A's artifact", "team-b", teamA, []string{`project "team-b"`, w.hub.Host + "/team-a/app", "/team-a/**"}},
-		{"no project, scoped policy", "", teamA, []string{"names no Argo CD project", w.hub.Host + "/team-a/app", "/team-a/**"}},
 		{"team A renders its own", "team-a", teamA, nil},
+		{"team A renders its own, pinned", "team-a", pinned, nil},
+		{"team B names team A's artifact", "team-b", teamA, []string{`project "team-b"`, w.hub.Host + "/team-a/app", "/team-a/**"}},
+		{"team B names team A's cached digest", "team-b", pinned, []string{`project "team-b"`, w.hub.Host + "/team-a/app"}},
+		{"no project, scoped policy", "", teamA, []string{"names no Argo CD project", w.hub.Host + "/team-a/app", "/team-a/**"}},
 		{"unscoped policy for team A", "team-a", shared, nil},
 		{"unscoped policy for team B", "team-b", shared, nil},
 		{"unscoped policy without a project", "", shared, nil},
@@ -51,7 +59,7 @@ policies:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := w.hub.Requests() + w.zone.Requests()
-			out, logs, err := generate(t, cfg, nil, cmp.Env{AppName: "app", Project: tt.project, Params: cmp.Params{Ref: tt.ref}})
+			out, logs, err := generate(t, cfg, c, cmp.Env{AppName: "app", Project: tt.project, Params: cmp.Params{Ref: tt.ref}})
 			if tt.refused == nil {
 				if err != nil || !strings.Contains(out, examples["plain"].want) {
 					t.Fatalf("generate = %v\n%s\n%s", err, out, logs)
