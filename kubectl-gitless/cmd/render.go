@@ -58,10 +58,13 @@ func newRenderCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Print the manifests argocd-cmp would give Argo CD for the same inputs: the same pipeline (resolve once,
 verify, fetch by digest with digest checks, safe extraction) and the same renderers with the same defaults.
 A REF is verified first: --policy takes the sidecar's config file (its registries, mirrors and policies),
---key a public key. A DIR is rendered as it stands, with nothing fetched or verified. Whatever exists on
-disk, or starts with ./, ../ or /, is a DIR; anything else is a REF (force one with oci://).
+--key a public key; --project NAME decides as the sidecar does for an Application of that Argo CD project
+(the policies and credentials the config scopes to projects). A DIR is rendered as it stands, with nothing
+fetched or verified. Whatever exists on disk, or starts with ./, ../ or /, is a DIR; anything else is a
+REF (force one with oci://).
 -o yaml (the default) prints the manifests as the sidecar does; -o json prints them as a kind: List.`,
 		Example: `  kubectl gitless render registry.example.com/platform/app:1.4.0 --policy config.yaml --release app --namespace apps
+  kubectl gitless render registry.example.com/team-a/app:1.0.0 --policy config.yaml --project team-a
   kubectl gitless render ./charts/app -f values-prod.yaml --set replicas=3 --kube-version 1.31
   kubectl gitless render ./charts/app --value-file values-prod.yaml   # a values file inside the chart`,
 		Args:              cobra.ExactArgs(1),
@@ -135,8 +138,8 @@ func (o *renderOptions) Validate() error {
 }
 
 func (o *renderOptions) env() cmp.Env {
-	e := cmp.Env{AppName: o.appName, AppNamespace: o.appNamespace, KubeVersion: o.kubeVersion,
-		APIVersions: o.apiVersions, Params: o.params}
+	e := cmp.Env{AppName: o.appName, AppNamespace: o.appNamespace, Project: o.Trust.Project,
+		KubeVersion: o.kubeVersion, APIVersions: o.apiVersions, Params: o.params}
 	e.Params.Ref = o.source
 	return e
 }

@@ -38,6 +38,8 @@ type refCommand struct {
 
 	ref  registry.Reference
 	repo registry.Repository
+	// project is the Argo CD project whose scoped credentials a --policy config gives (verify --project).
+	project string
 }
 
 func (o *refCommand) addFlags(c *cobra.Command) {
@@ -58,7 +60,7 @@ func (o *refCommand) completeRefWith(arg string, cfg *config.Config) error {
 	if o.ref, err = registry.ParseReference(arg); err != nil {
 		return err
 	}
-	o.repo, err = o.OptionsWithConfig(o.ref, cfg).Open(o.ref)
+	o.repo, err = o.OptionsWithConfigFor(o.ref, cfg, o.project).Open(o.ref)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -34,7 +35,9 @@ signatures bind. Exit codes follow cosign's: 0 verified, 10 no signature
 found, 11 tag not found, 12 signatures present but none valid for this digest and policy; a registry or
 network failure exits with its own code (3 not found, 4 unauthorized, 5 unreachable, 1 other), and a
 usage error (no trust given, half a keyless identity) with 2. With --policy, the config's registries entry
-for REF's host (plainHTTP, caFile, credentialsFile, ...) applies, as in the sidecar.`,
+for REF's host (plainHTTP, caFile, credentialsFile, ...) applies, as in the sidecar, and --project NAME
+decides for an Application of that Argo CD project (policies and credentials scoped to projects); a
+config that names several teams' repositories without any projects scope gets a warning.`,
 		Example: `  kubectl gitless verify registry.example.com/platform/app:1.4.0 --key cosign.pub
   kubectl gitless verify registry.example.com/platform/app:1.4.0 --policy /etc/gitless/config.yaml -o json`,
 		Args:              cobra.ExactArgs(1),
@@ -56,7 +59,24 @@ func (o *verifyOptions) Complete(args []string) error {
 	if err != nil {
 		return err
 	}
+	warnUnscoped(cfg, newStderrLogger(o.ErrOut))
+	o.project = o.Trust.Project
 	return o.completeRefWith(args[0], cfg)
+}
+
+// warnUnscoped warns when a config names several teams' repositories and scopes no policy to
+// projects: in a sidecar shared by those teams, an Application of any project may then render any
+// of them with the plugin form (GITLESS_REF), whatever its AppProject's sourceRepos say.
+func warnUnscoped(cfg *config.Config, log *slog.Logger) {
+	if cfg == nil {
+		return
+	}
+	if groups := cfg.UnscopedTeams(); groups != nil {
+		log.Warn("the config names several teams' repositories but no policy has a projects scope: "+
+			"any Argo CD project's Application may render any of them with the plugin form; "+
+			"add projects: [...] to the policies (see the README's configuration section)",
+			"repositories", strings.Join(groups, ", "))
+	}
 }
 
 func (o *verifyOptions) Validate() error { return o.refCommand.Validate() }

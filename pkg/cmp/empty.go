@@ -24,7 +24,7 @@ func (p *Pipeline) refuseEmpty(env Env, n int) error {
 	if err != nil {
 		return err
 	}
-	policy, err := p.Config.PolicyFor(ref.Name())
+	policy, err := p.Config.PolicyForProject(ref.Name(), env.Project)
 	if err != nil {
 		return err
 	}

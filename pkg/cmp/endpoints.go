@@ -16,8 +16,8 @@ import (
 // sources opens the configured mirrors of ref's registry (in order, each at its mapped repository
 // path) and the registry itself. Tag bindings are checked against ref, the upstream name. Each
 // mirror gets its own time budget per operation (mirrorBudget); every source lists at most
-// maxReferrerPages pages of referrers.
-func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*sources, error) {
+// maxReferrerPages pages of referrers. Credentials are those the configuration gives project.
+func (p *Pipeline) sources(ctx context.Context, ref registry.Reference, project string) (*sources, error) {
 	s := &sources{onSkip: func(name string, desc ocispec.Descriptor, err error) {
 		p.log().Debug("source skipped", "source", name, "digest", desc.Digest.String(), "error", err)
 		p.skips.record(name, desc, err)
@@ -38,7 +38,7 @@ func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*source
 			if !ok {
 				continue // not under the mirror's stripPrefix: the mirror does not hold it
 			}
-			e, err := p.open(p.Config.MirrorEndpoint(m), path, false) // a bare host takes its registries entry
+			e, err := p.open(p.Config.MirrorEndpoint(m), project, path, false) // a bare host takes its registries entry
 			if err != nil {
 				return nil, err
 			}
@@ -49,7 +49,7 @@ func (p *Pipeline) sources(ctx context.Context, ref registry.Reference) (*source
 	var e endpoint
 	var err error
 	if reg != nil {
-		e, err = p.open(reg.Endpoint, ref.Repository, true)
+		e, err = p.open(reg.Endpoint, project, ref.Repository, true)
 	} else {
 		e, err = p.openDefault(ref.Registry, ref.Repository)
 	}
@@ -73,8 +73,8 @@ func (p *Pipeline) openDefault(host, repository string) (endpoint, error) {
 	return endpoint{name: host, repo: repo, upstream: true}, nil
 }
 
-func (p *Pipeline) open(ep config.Endpoint, repository string, upstream bool) (endpoint, error) {
-	o := p.Config.EndpointOptions(ep, p.Registry)
+func (p *Pipeline) open(ep config.Endpoint, project, repository string, upstream bool) (endpoint, error) {
+	o := p.Config.EndpointOptionsFor(ep, project, p.Registry)
 	repo, err := o.Remote(ep.Host + "/" + repository)
 	if err != nil {
 		return endpoint{}, fmt.Errorf("configuring %s: %w", ep.Host, err)

@@ -18,6 +18,12 @@ import (
 // Reference: https://argo-cd.readthedocs.io/en/stable/operator-manual/config-management-plugins/
 type Env struct {
 	AppName, AppNamespace string
+	// Project is the Application's spec.project (ARGOCD_APP_PROJECT_NAME, passed by Argo CD 3.x,
+	// "" when absent). Policies and credentials scoped to projects are chosen by it. Argo CD
+	// passes no other fact about who asks: ARGOCD_APP_NAMESPACE is the destination namespace, and the
+	// Application's own namespace shows only as the "<namespace>_" prefix of ARGOCD_APP_NAME (apps in
+	// any namespace), which the AppProject's sourceNamespaces already governs.
+	Project string
 	// RepoURL and Revision name an Argo CD OCI source (oci://host/repo, sha256:...).
 	RepoURL, Revision string
 	// TargetRevision is the OCI source's targetRevision as the Application spells it (a tag, a semver
@@ -75,6 +81,7 @@ const knownParams = "ref, values, valueFiles, set, releaseName, namespace, image
 func EnvFromOS(getenv func(string) string) (Env, error) {
 	e := Env{
 		AppName: getenv("ARGOCD_APP_NAME"), AppNamespace: getenv("ARGOCD_APP_NAMESPACE"),
+		Project: getenv("ARGOCD_APP_PROJECT_NAME"),
 		RepoURL: getenv("ARGOCD_APP_SOURCE_REPO_URL"), Revision: getenv("ARGOCD_APP_REVISION"),
 		TargetRevision: getenv("ARGOCD_APP_SOURCE_TARGET_REVISION"),
 		KubeVersion:    getenv("KUBE_VERSION"), APIVersions: splitList(getenv("KUBE_API_VERSIONS")),

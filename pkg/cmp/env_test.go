@@ -10,6 +10,7 @@ import (
 func TestEnvFromOS(t *testing.T) {
 	env := map[string]string{
 		"ARGOCD_APP_NAME": "guestbook", "ARGOCD_APP_NAMESPACE": "apps", "KUBE_VERSION": "1.31",
+		"ARGOCD_APP_PROJECT_NAME":           "team-a",
 		"KUBE_API_VERSIONS":                 "v1,apps/v1,monitoring.coreos.com/v1",
 		"ARGOCD_ENV_GITLESS_REF":            "hub.example.com/platform/app:1.0.0",
 		"ARGOCD_APP_SOURCE_TARGET_REVISION": "1.0.0",
@@ -25,7 +26,7 @@ func TestEnvFromOS(t *testing.T) {
 	if !reflect.DeepEqual(e.Params, want) {
 		t.Fatalf("params = %+v\nwant %+v", e.Params, want)
 	}
-	if len(e.APIVersions) != 3 || e.AppName != "guestbook" || e.TargetRevision != "1.0.0" {
+	if len(e.APIVersions) != 3 || e.AppName != "guestbook" || e.TargetRevision != "1.0.0" || e.Project != "team-a" {
 		t.Fatalf("env = %+v", e)
 	}
 }

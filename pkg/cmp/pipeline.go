@@ -63,7 +63,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ref, policy, err := p.admit(refStr)
+	ref, policy, err := p.admit(refStr, env.Project)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		p.log().Info("targetRevision is a semver range: Argo CD picked the version, verifying its digest (no tag to bind)",
 			"targetRevision", env.TargetRevision, "ref", ref.String())
 	}
-	src, err := p.sources(ctx, ref)
+	src, err := p.sources(ctx, ref, env.Project)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,10 @@ func (p *Pipeline) mirrorTagAllowed(host string) error {
 }
 
 // admit parses the Application's reference and finds its policy before anything else happens: a
-// layout path is refused (unless AllowLayouts) and a repository no policy covers is refused before
-// any source is opened or contacted.
-func (p *Pipeline) admit(refStr string) (registry.Reference, *config.Policy, error) {
+// layout path is refused (unless AllowLayouts), and a repository no policy covers, or whose policy is
+// scoped to other Argo CD projects than the Application's, is refused before any source is opened or
+// contacted.
+func (p *Pipeline) admit(refStr, project string) (registry.Reference, *config.Policy, error) {
 	ref, err := registry.ParseReference(refStr)
 	if err != nil {
 		return ref, nil, err
@@ -177,9 +178,12 @@ func (p *Pipeline) admit(refStr string) (registry.Reference, *config.Policy, err
 	if ref.IsLayout() && !p.AllowLayouts {
 		return ref, nil, fmt.Errorf("%w: %s", ErrLayoutRefused, refStr)
 	}
-	policy, err := p.Config.PolicyFor(ref.Name())
+	policy, err := p.Config.PolicyForProject(ref.Name(), project)
 	if err != nil {
 		return ref, nil, err
+	}
+	if len(policy.Projects) > 0 {
+		p.log().Info("project allowed", "project", project, "policy", policy.Match)
 	}
 	return ref, policy, nil
 }

@@ -58,8 +58,14 @@ type Endpoint struct {
 	PlainHTTP             bool   `json:"plainHTTP,omitempty"`
 	CAFile                string `json:"caFile,omitempty"`
 	InsecureSkipTLSVerify bool   `json:"insecureSkipTLSVerify,omitempty"`
-	// CredentialsFile is a Docker config.json style file.
+	// CredentialsFile is a Docker config.json style file, used for every request (or, with
+	// Credentials, for the projects none of its entries names).
 	CredentialsFile string `json:"credentialsFile,omitempty"`
+	// Credentials are credentials files scoped to Argo CD projects (see ScopedCredentials): the first
+	// entry whose projects match the Application's project is used. A request of another project (or
+	// of none) gets CredentialsFile, or no credentials at all when it is empty; never the sidecar's
+	// default docker config.
+	Credentials []ScopedCredentials `json:"credentials,omitempty"`
 	// PathPrefix and StripPrefix map the upstream repository path onto a mirror that keeps its copy
 	// under another path, as containerd's hosts.toml and registries.conf do; mirrors only. The
 	// mirror's path is PathPrefix + the upstream path without StripPrefix: a copy of
@@ -103,20 +109,22 @@ type Registry struct {
 // swallow the whole object).
 func (r *Registry) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Host                  string     `json:"host"`
-		PlainHTTP             bool       `json:"plainHTTP,omitempty"`
-		CAFile                string     `json:"caFile,omitempty"`
-		InsecureSkipTLSVerify bool       `json:"insecureSkipTLSVerify,omitempty"`
-		CredentialsFile       string     `json:"credentialsFile,omitempty"`
-		Mirrors               []Endpoint `json:"mirrors,omitempty"`
-		MirrorTagFreshness    Duration   `json:"mirrorTagFreshness,omitempty"`
+		Host                  string              `json:"host"`
+		PlainHTTP             bool                `json:"plainHTTP,omitempty"`
+		CAFile                string              `json:"caFile,omitempty"`
+		InsecureSkipTLSVerify bool                `json:"insecureSkipTLSVerify,omitempty"`
+		CredentialsFile       string              `json:"credentialsFile,omitempty"`
+		Credentials           []ScopedCredentials `json:"credentials,omitempty"`
+		Mirrors               []Endpoint          `json:"mirrors,omitempty"`
+		MirrorTagFreshness    Duration            `json:"mirrorTagFreshness,omitempty"`
 	}
 	if err := strictJSON(b, &raw); err != nil {
 		return err
 	}
 	*r = Registry{
 		Endpoint: Endpoint{Host: raw.Host, PlainHTTP: raw.PlainHTTP, CAFile: raw.CAFile,
-			InsecureSkipTLSVerify: raw.InsecureSkipTLSVerify, CredentialsFile: raw.CredentialsFile},
+			InsecureSkipTLSVerify: raw.InsecureSkipTLSVerify, CredentialsFile: raw.CredentialsFile,
+			Credentials: raw.Credentials},
 		Mirrors:            raw.Mirrors,
 		MirrorTagFreshness: raw.MirrorTagFreshness,
 	}
@@ -128,6 +136,13 @@ type Policy struct {
 	// Match is a glob over "host[:port]/path": "*" and "?" stay within a path segment, "**" spans
 	// slashes.
 	Match string `json:"match"`
+	// Projects scopes the policy to Applications of these Argo CD projects (globs over project names,
+	// "team-a", "team-*"): a request of another project, or one that names no project, is refused
+	// (ErrProjectNotAllowed). Without Projects the policy applies to every Application. Argo CD checks
+	// an AppProject's sourceRepos only against the Application's own source, not against the artifact
+	// a plugin-form Application names in GITLESS_REF, so in a sidecar shared by several teams this is
+	// what keeps one team's Applications from rendering another team's artifacts.
+	Projects []string `json:"projects,omitempty"`
 	// Keys are PEM public key files, or directories whose *.pub and *.pem files are keys.
 	Keys    []string `json:"keys,omitempty"`
 	Keyless *Keyless `json:"keyless,omitempty"`
@@ -286,9 +301,15 @@ func hashJSON(v any) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// PolicyFor returns the first policy whose Match covers repository ("host[:port]/path", its host
-// compared in registry.NormalizeHost's spelling).
+// PolicyFor returns the policy for repository ("host[:port]/path", its host compared in
+// registry.NormalizeHost's spelling) for a request that names no Argo CD project: a policy scoped to
+// projects refuses it (see PolicyForProject).
 func (c *Config) PolicyFor(repository string) (*Policy, error) {
+	return c.PolicyForProject(repository, "")
+}
+
+// policyFor returns the first policy whose Match covers repository, whatever its scope.
+func (c *Config) policyFor(repository string) (*Policy, error) {
 	repository = normalizeRepository(repository)
 	for i := range c.Policies {
 		p := &c.Policies[i]

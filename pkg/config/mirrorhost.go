@@ -7,6 +7,7 @@ import "encoding/json"
 type transportGiven struct {
 	parsed                                                    bool
 	plainHTTP, caFile, insecureSkipTLSVerify, credentialsFile bool
+	credentials                                               bool
 }
 
 func (g *transportGiven) read(b []byte) error {
@@ -18,6 +19,7 @@ func (g *transportGiven) read(b []byte) error {
 	_, g.caFile = keys["caFile"]
 	_, g.insecureSkipTLSVerify = keys["insecureSkipTLSVerify"]
 	_, g.credentialsFile = keys["credentialsFile"]
+	_, g.credentials = keys["credentials"]
 	g.parsed = true
 	return nil
 }
@@ -29,11 +31,12 @@ func (e Endpoint) gives() transportGiven {
 		return e.given
 	}
 	return transportGiven{plainHTTP: e.PlainHTTP, caFile: e.CAFile != "",
-		insecureSkipTLSVerify: e.InsecureSkipTLSVerify, credentialsFile: e.CredentialsFile != ""}
+		insecureSkipTLSVerify: e.InsecureSkipTLSVerify, credentialsFile: e.CredentialsFile != "",
+		credentials: len(e.Credentials) > 0}
 }
 
 // MirrorEndpoint returns the mirror m with the transport settings (plainHTTP, caFile,
-// insecureSkipTLSVerify, credentialsFile) of its host's own registries entry where m does not give
+// insecureSkipTLSVerify, credentialsFile and credentials) of its host's own registries entry where m does not give
 // them: `mirrors: [zone-a.example.com]` then reaches the zone as its registries entry says (plain
 // HTTP, a private CA, its credentials) instead of HTTPS with defaults. A setting given on the mirror
 // wins; without a registries entry for the host, m is returned unchanged. Path mapping
@@ -53,8 +56,8 @@ func (c *Config) MirrorEndpoint(m Endpoint) Endpoint {
 	if !g.insecureSkipTLSVerify {
 		m.InsecureSkipTLSVerify = own.InsecureSkipTLSVerify
 	}
-	if !g.credentialsFile {
-		m.CredentialsFile = own.CredentialsFile
+	if !g.credentialsFile && !g.credentials { // credentials are taken whole: both forms or neither
+		m.CredentialsFile, m.Credentials = own.CredentialsFile, own.Credentials
 	}
 	return m
 }

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // TestMirrorEndpointTakesHostSettings: a mirror named by host alone takes the transport settings of
 // its host's own registries entry; a setting given on the mirror (even false or empty) wins, path
@@ -44,7 +47,7 @@ registries:
 		t.Run(tt.name, func(t *testing.T) {
 			got := c.MirrorEndpoint(tt.in)
 			got.given = transportGiven{}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("MirrorEndpoint = %+v, want %+v", got, tt.want)
 			}
 		})

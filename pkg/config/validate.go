@@ -20,9 +20,15 @@ func (c *Config) Validate() error {
 		if r.Host == "" {
 			errs = append(errs, fmt.Errorf("registries[%d]: host is required", i))
 		}
+		if err := validateCredentials(r.Credentials); err != nil {
+			errs = append(errs, fmt.Errorf("registries[%d]: %w", i, err))
+		}
 		for j, m := range r.Mirrors {
 			if m.Host == "" {
 				errs = append(errs, fmt.Errorf("registries[%d].mirrors[%d]: host is required", i, j))
+			}
+			if err := validateCredentials(m.Credentials); err != nil {
+				errs = append(errs, fmt.Errorf("registries[%d].mirrors[%d]: %w", i, j, err))
 			}
 			for _, f := range []struct{ name, value string }{{"pathPrefix", m.PathPrefix}, {"stripPrefix", m.StripPrefix}} {
 				if err := validatePathPrefix(f.name, f.value); err != nil {
@@ -53,6 +59,9 @@ func (p *Policy) Validate() error {
 		return fmt.Errorf("match %q: %w", p.Match, err)
 	}
 	p.re = re
+	if err := validateProjects(p.Projects); err != nil {
+		return fmt.Errorf("policy %q: %w", p.Match, err)
+	}
 	n := 0
 	for _, set := range []bool{len(p.Keys) > 0, p.Keyless != nil, p.InsecureAcceptUnsigned} {
 		if set {

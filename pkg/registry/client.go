@@ -41,6 +41,9 @@ type Options struct {
 	CredentialHost string
 	// DockerConfig is a docker config.json path; empty means $DOCKER_CONFIG or ~/.docker/config.json.
 	DockerConfig string
+	// Anonymous sends no credentials at all (not Username/Password, not the docker config): the
+	// sidecar's choice for a registry whose credentials are scoped to other Argo CD projects.
+	Anonymous bool
 	// RequestTimeout bounds each attempt of an HTTP request by inactivity: the wait for the response
 	// headers, and then each wait for more of the body. A download that keeps arriving is not cut off.
 	RequestTimeout time.Duration
@@ -144,6 +147,9 @@ func (o Options) transport() (http.RoundTripper, error) {
 }
 
 func (o Options) credentialFunc(host string) (auth.CredentialFunc, error) {
+	if o.Anonymous {
+		return nil, nil
+	}
 	if (o.Username != "" || o.Password != "") && (o.CredentialHost == "" || o.CredentialHost == host) {
 		return auth.StaticCredential(host, auth.Credential{Username: o.Username, Password: o.Password}), nil
 	}

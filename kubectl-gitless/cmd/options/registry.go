@@ -92,11 +92,17 @@ func (o *Registry) OptionsFor(ref registry.Reference) registry.Options {
 // (plainHTTP, caFile, insecureSkipTLSVerify, credentialsFile, limits.requestTimeout), as the sidecar
 // applies them: one code path for every command that takes --policy.
 func (o *Registry) OptionsWithConfig(ref registry.Reference, cfg *config.Config) registry.Options {
+	return o.OptionsWithConfigFor(ref, cfg, "")
+}
+
+// OptionsWithConfigFor is OptionsWithConfig on behalf of an Argo CD project (--project): the
+// config's credentials scoped to it apply, and those scoped to other projects are never sent.
+func (o *Registry) OptionsWithConfigFor(ref registry.Reference, cfg *config.Config, project string) registry.Options {
 	opts := o.OptionsFor(ref)
 	if cfg == nil || ref.IsLayout() {
 		return opts
 	}
-	return cfg.RegistryOptions(ref.Registry, opts)
+	return cfg.RegistryOptionsFor(ref.Registry, project, opts)
 }
 
 // Open parses s and opens its repository.

@@ -19,6 +19,9 @@ type Trust struct {
 	// AllowUnboundTags accepts a tag that no signature binds (the policy's allowUnboundTags) on the
 	// --key and keyless paths; a --policy file says it itself.
 	AllowUnboundTags bool
+	// Project is the Argo CD project to decide for (the sidecar's ARGOCD_APP_PROJECT_NAME): policies
+	// and credentials of the --policy file scoped to projects apply as they do in the sidecar.
+	Project string
 
 	cfg *config.Config
 }
@@ -32,6 +35,7 @@ func (o *Trust) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CertOIDCIssuer, "certificate-oidc-issuer", "", "keyless: exact OIDC issuer")
 	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp, anchored (^...$)")
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (private Sigstore, offline zones)")
+	fs.StringVar(&o.Project, "project", "", "with --policy: the Argo CD project of the Application (ARGOCD_APP_PROJECT_NAME); policies and credentials scoped to projects apply as in the sidecar, and a scoped policy refuses a request without one")
 	fs.BoolVar(&o.AllowUnboundTags, "allow-unbound-tags", false, "accept a tag that no signature binds (plain cosign sign), with a warning; unsafe: any signed digest could be served under the tag")
 }
 
@@ -45,6 +49,8 @@ func (o *Trust) Validate() error {
 	switch {
 	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
 		return Usagef("--policy cannot be combined with --key or keyless flags")
+	case o.Policy == "" && o.Project != "":
+		return Usagef("--project applies to the projects scopes of a --policy file: add --policy FILE")
 	case o.Policy != "" && o.AllowUnboundTags:
 		return Usagef("--allow-unbound-tags cannot be combined with --policy: set allowUnboundTags: true in the policy instead")
 	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
@@ -64,7 +70,7 @@ func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 		if err != nil {
 			return nil, err
 		}
-		return cfg.PolicyFor(repository)
+		return cfg.PolicyForProject(repository, o.Project)
 	}
 	p := &config.Policy{Match: "**", Keys: o.Keys, AllowUnboundTags: o.AllowUnboundTags}
 	if o.keyless() {
