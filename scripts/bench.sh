@@ -62,7 +62,7 @@ g=$(time_runs kubectl-gitless render examples/helm/guestbook --release gb --name
 p=$(time_runs helm template gb examples/helm/guestbook --namespace apps --include-crds)
 row "render Helm chart" "$g" "$p" "helm template"
 
-kubectl-gitless sign "$HOST/bench/g:1" --plain-http --key "$W/cosign.key" --signature-format legacy >/dev/null
+kubectl-gitless sign "$HOST/bench/g:1" --plain-http --key "$W/cosign.key" --signature-format legacy >/dev/null 2>&1
 g=$(time_runs kubectl-gitless verify "$HOST/bench/g:1" --plain-http --key "$W/cosign.pub")
 p=$(time_runs cosign verify --key "$W/cosign.pub" --insecure-ignore-tlog=true --allow-http-registry "$HOST/bench/g:1")
 row "verify legacy signature" "$g" "$p" "cosign verify"
