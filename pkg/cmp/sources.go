@@ -90,6 +90,33 @@ func (s *sources) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]
 	return s.union(func(e endpoint) ([]ocispec.Descriptor, error) { return e.repo.Predecessors(ctx, desc) })
 }
 
+// union merges every source's answer (mirrors first), each descriptor once. A source that fails is
+// skipped; the answer fails only when every source failed with something other than not found.
+func (s *sources) union(list func(endpoint) ([]ocispec.Descriptor, error)) ([]ocispec.Descriptor, error) {
+	var out []ocispec.Descriptor
+	seen := map[string]bool{}
+	var errs []error
+	for _, e := range s.endpoints {
+		got, err := list(e)
+		if err != nil {
+			if !errors.Is(err, errdef.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("%s: %w", e.name, err))
+			}
+			continue
+		}
+		for _, d := range got {
+			if !seen[d.Digest.String()] {
+				seen[d.Digest.String()] = true
+				out = append(out, d)
+			}
+		}
+	}
+	if len(out) == 0 && len(errs) == len(s.endpoints) && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
 // SignatureSources lets the verifier list signatures in each source on its own (signature.Sources):
 // the hub's list is then always read when the hub answers, and a mirror cannot crowd it out.
 func (s *sources) SignatureSources() []signature.Source {
