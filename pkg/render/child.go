@@ -144,11 +144,23 @@ func childError(runErr error, stderr string, maxMemory int64) error {
 	}
 	var exit *exec.ExitError
 	killed := errors.As(runErr, &exit) && exit.ProcessState != nil && exitSignal(exit.ProcessState) == syscall.SIGKILL
-	if killed || strings.Contains(stderr, "out of memory") {
+	if killed || ranOutOfMemory(stderr) {
 		return fmt.Errorf("%w: the limit is %d bytes; render less (split the application) or raise limits.maxRenderMemory",
 			errdef.ErrOutOfMemory, maxMemory)
 	}
 	return fmt.Errorf("renderer process failed: %w: %s", runErr, firstLine(stderr))
+}
+
+// ranOutOfMemory reports an allocation refused under the memory limit, however the child's runtime
+// words it: Go's "out of memory" or "cannot allocate memory", or ENOMEM from a sanitizer's allocator
+// (the race detector's ThreadSanitizer runs out before Go's runtime does).
+func ranOutOfMemory(stderr string) bool {
+	for _, s := range []string{"out of memory", "cannot allocate memory", "errno: 12)"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // remoteError is an error from the child: its message, wrapping the sentinel it wrapped there.
