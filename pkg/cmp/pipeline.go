@@ -108,7 +108,16 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	opts := RenderOptions(env, render.Kind(resolved.Content.Kind), resolved.Content.RenderPath)
 	opts.SubchartLimits = limits(p.Config.Limits)
 	opts.MaxOutputSize, opts.MaxMemory = p.Config.Limits.MaxRenderedSize, p.Config.Limits.MaxRenderMemory
-	return render.Render(ctx, tree, opts, out)
+	var rendered bytes.Buffer
+	if err := render.Render(ctx, tree, opts, &rendered); err != nil {
+		return err
+	}
+	pinned, err := p.pinImages(rendered.Bytes(), resolved, policy, log)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(pinned)
+	return err
 }
 
 // resolve turns a tag into a digest once; every later step uses the digest. The upstream registry
