@@ -17,6 +17,11 @@ import (
 // under the policy's requireLockedImages. Without a mirror and without that policy the output is
 // not even parsed.
 func (p *Pipeline) pinImages(rendered []byte, resolved *artifact.Resolved, policy *config.Policy, log *slog.Logger) ([]byte, error) {
+	if p.ImagesLock != nil {
+		if lock, ok, err := images.FromAnnotations(resolved.Manifest.Annotations); err == nil && ok {
+			p.ImagesLock(lock)
+		}
+	}
 	if !p.Config.HasImagesMirror() && !policy.RequireLockedImages {
 		return rendered, nil
 	}

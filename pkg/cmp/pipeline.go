@@ -18,6 +18,7 @@ import (
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -38,6 +39,9 @@ type Pipeline struct {
 	// AllowLayouts accepts oci-layout:PATH references (kubectl gitless render, a local preview). The
 	// sidecar leaves it false: an Application must not make it read or create files on its host.
 	AllowLayouts bool
+	// ImagesLock, when set, receives the verified images lock of the artifact rendered
+	// (`kubectl gitless render --check-images`).
+	ImagesLock func(images.Lock)
 
 	skips skipLog // sources skipped during Generate, logged once at its end
 }

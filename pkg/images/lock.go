@@ -101,7 +101,13 @@ func ParseRef(s string) (Ref, error) {
 
 // MirrorName maps a repository to its place under an images mirror prefix:
 // MirrorName("zone-a.example.com/mirror", "docker.io/library/nginx") = "zone-a.example.com/mirror/docker.io/library/nginx".
+// A port in the upstream host becomes "_PORT" ("hub:5000/a" → "PREFIX/hub_5000/a"): a colon is not
+// allowed in a repository path, and an underscore cannot occur in a host name, so names stay distinct.
 func MirrorName(prefix, repo string) string {
+	host, path, ok := strings.Cut(repo, "/")
+	if ok {
+		repo = strings.NewReplacer(":", "_", "[", "", "]", "").Replace(host) + "/" + path
+	}
 	return strings.TrimSuffix(prefix, "/") + "/" + repo
 }
 

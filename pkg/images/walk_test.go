@@ -63,8 +63,8 @@ func TestPinRewritesOnlyImageFields(t *testing.T) {
 	for _, r := range []struct{ old, new string }{
 		{`image: "nginx"`, `image: "zone.example:5000/mirror/docker.io/library/nginx@` + d + `"`},
 		{`image: 'busybox:1.36'`, `image: 'zone.example:5000/mirror/docker.io/library/busybox@` + d + `'`},
-		{`reference: 127.0.0.1:5000/data/model:v1`, `reference: zone.example:5000/mirror/127.0.0.1:5000/data/model@` + d},
-		{`image: localhost:5000/tools/init@`, `image: zone.example:5000/mirror/localhost:5000/tools/init@`},
+		{`reference: 127.0.0.1:5000/data/model:v1`, `reference: zone.example:5000/mirror/127.0.0.1_5000/data/model@` + d},
+		{`image: localhost:5000/tools/init@`, `image: zone.example:5000/mirror/localhost_5000/tools/init@`},
 		{`image: docker.io/library/nginx:1.27}`, `image: zone.example:5000/mirror/docker.io/library/nginx@` + d + `}`},
 	} {
 		if !strings.Contains(want, r.old) {
