@@ -134,7 +134,7 @@ func printImages(w io.Writer, lock *images.Lock) {
 			if s.Name != "" {
 				where += " " + path.Join(s.Namespace, s.Name)
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t\n", where, s.Field)
+			fmt.Fprintf(tw, "    %s\t%s\n", where, s.Field)
 		}
 	})
 }
