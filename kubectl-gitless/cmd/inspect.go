@@ -122,7 +122,7 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 // printImages shows the images lock: each image as written, its digest and platforms, and where it
 // was found.
 func printImages(w io.Writer, lock *images.Lock) {
-	printSection(w, "Images (signed lock)", indexes(len(lock.Images)), func(tw io.Writer, i string) {
+	printSection(w, "Images lock", indexes(len(lock.Images)), func(tw io.Writer, i string) {
 		im := lock.Images[atoi(i)]
 		digest := im.Digest
 		if digest == "" {
