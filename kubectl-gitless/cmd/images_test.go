@@ -48,7 +48,7 @@ spec:
 	mustRun(t, "publish", tree, app, "--images=resolve", "--sign", "--key", filepath.Join(dir, "cosign.key"), "-q")
 
 	text := mustRun(t, "inspect", app, "--no-files")
-	for _, want := range []string{`Images \(signed lock\):`, `  ` + regexp.QuoteMeta(hub.Host+"/acme/web:1.0") + ` +` + web + ` +linux/amd64,linux/arm64$`,
+	for _, want := range []string{`Images lock:`, `  ` + regexp.QuoteMeta(hub.Host+"/acme/web:1.0") + ` +` + web + ` +linux/amd64,linux/arm64$`,
 		`    Deployment apps/web +spec\.template\.spec\.initContainers\[init\]\.image$`} {
 		if !matches(want, text) {
 			t.Errorf("inspect lacks %q:\n%s", want, text)
