@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/images"
+	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
 )
 
@@ -37,11 +38,11 @@ var ErrImagesValues = errors.New("--values applies to Helm charts only")
 // image its objects name, resolves them and records the lock as a manifest annotation, which every
 // signature of the artifact covers.
 func lockImages(ctx context.Context, p *publishPlan, layerPath string, opts PublishOptions) error {
-	io := opts.Images
-	if io.Mode == "" || io.Mode == images.ModeOff {
+	imo := opts.Images
+	if imo.Mode == "" || imo.Mode == images.ModeOff {
 		return nil
 	}
-	if len(io.ValuesFiles) > 0 && p.chart == nil {
+	if len(imo.ValuesFiles) > 0 && p.chart == nil {
 		return fmt.Errorf("%w: %s is %s content", ErrImagesValues, p.path, p.kind)
 	}
 	found, err := findPackedImages(ctx, p, layerPath, opts)
@@ -55,16 +56,16 @@ func lockImages(ctx context.Context, p *publishPlan, layerPath string, opts Publ
 		}
 		found = append(found, fromChart...)
 	}
-	found = append(found, images.FromFlags(io.Extra)...)
+	found = append(found, images.FromFlags(imo.Extra)...)
 	imgs, err := images.Collect(found)
 	if err != nil {
 		return err
 	}
-	r := io.Resolver
+	r := imo.Resolver
 	if r == nil {
-		r = &images.Resolver{}
+		r = &images.Resolver{Options: registry.DefaultOptions()}
 	}
-	lock, err := r.Lock(ctx, imgs, io.Mode)
+	lock, err := r.Lock(ctx, imgs, imo.Mode)
 	if err != nil {
 		return err
 	}

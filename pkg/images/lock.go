@@ -12,6 +12,16 @@
 // config. Registries bound a manifest at 4 MiB, room for tens of thousands of images.
 //
 // The same tree with the same resolved images gives the same lock bytes and so the same artifact digest.
+//
+// # Finding, resolving, pinning
+//
+// Publish renders the packed content as the sidecar will and hands each object to FindInObject (the
+// pod specs of the workload kinds; a generic walk of `containers`/`initContainers` lists elsewhere);
+// FromChartAnnotations and FromFlags add what no object names. Collect groups the references and
+// Resolver.Lock resolves them at their registries. At render time Pin rewrites, in the rendered
+// stream itself (scalar by scalar, never re-serialised), every reference the verified lock pins to
+// MirrorName(prefix, name)@digest, and reports those it does not pin; CheckMirror asks a mirror for
+// every locked digest.
 package images
 
 import (
