@@ -82,7 +82,9 @@ func Collect(found []Found) ([]Image, error) {
 			index[key] = i
 			out = append(out, Image{Ref: f.Ref, Name: r.Name, Tag: r.Tag, Digest: r.Digest})
 		}
-		out[i].Sources = append(out[i].Sources, f.Source)
+		if !slices.Contains(out[i].Sources, f.Source) { // a chart rendered with several values sets
+			out[i].Sources = append(out[i].Sources, f.Source)
+		}
 	}
 	return out, errors.Join(errs...)
 }

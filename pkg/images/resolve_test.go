@@ -111,3 +111,11 @@ func TestCollectOddSyntax(t *testing.T) {
 		t.Errorf("bad reference: %v", err)
 	}
 }
+
+func TestCollectDedupesSources(t *testing.T) {
+	src := Source{Kind: "Deployment", Name: "web", Field: "spec.template.spec.containers[web].image"}
+	imgs, err := Collect([]Found{{Ref: "nginx:1", Source: src}, {Ref: "docker.io/library/nginx:1", Source: src}, {Ref: "nginx:2", Source: src}})
+	if err != nil || len(imgs) != 2 || len(imgs[0].Sources) != 1 || imgs[0].Ref != "nginx:1" {
+		t.Fatalf("%+v %v", imgs, err)
+	}
+}
