@@ -41,7 +41,7 @@ row() { # name gitless-ms peer-ms peer-name
 
 echo "bench: $RUNS runs each, median wall time; $(nproc) cores" >&2
 # push against push: publish renders the content first by default, which oras push does not do
-g=$(time_runs kubectl-gitless publish "$W/tree/app" "$HOST/bench/g:1" --plain-http -q --skip-render-check)
+g=$(time_runs kubectl-gitless publish "$W/tree/app" "$HOST/bench/g:1" --plain-http -q --skip-render-check --images=off)
 p=$(cd "$W/tree" && time_runs oras push --plain-http "$HOST/bench/o:1" app)
 row "push 2,000 files" "$g" "$p" "oras push"
 

@@ -41,13 +41,13 @@ step "a cosign key pair (the same files cosign generate-key-pair writes)"
 kg generate-key-pair --output-key-prefix "$DEMO/keys/cosign"
 
 step "publish the Kustomize overlay (its ../../base travels with it) to the hub, signed"
-REF=$(kg publish examples/kustomize/overlays/zone-a "$HUB/platform/guestbook:1.4.0,latest" --plain-http --sign --key "$DEMO/keys/cosign.key" -q | head -n1)
+REF=$(kg publish examples/kustomize/overlays/zone-a "$HUB/platform/guestbook:1.4.0,latest" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key" -q | head -n1)
 echo "$REF"
 
 step "publish the Helm chart and the plain manifests, signed"
-kg publish examples/helm/guestbook "$HUB/charts/guestbook" --plain-http --sign --key "$DEMO/keys/cosign.key"
-kg publish examples/plain "$HUB/platform/plain:1.0.0" --plain-http --sign --key "$DEMO/keys/cosign.key"
-kg publish examples/plain "$HUB/platform/unsigned:1.0.0" --plain-http
+kg publish examples/helm/guestbook "$HUB/charts/guestbook" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key"
+kg publish examples/plain "$HUB/platform/plain:1.0.0" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key"
+kg publish examples/plain "$HUB/platform/unsigned:1.0.0" --plain-http --images=record
 
 step "inspect and list"
 kg inspect "$HUB/platform/guestbook:1.4.0" --plain-http

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,11 +44,25 @@ func runStdin(t *testing.T, stdin string, args ...string) (string, string, error
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
-	root.SetArgs(args)
+	root.SetArgs(offlineImages(args))
 	c, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := root.ExecuteContext(c)
 	return out.String(), errOut.String(), err
+}
+
+// offlineImages publishes with --images=off unless the test names --images: the examples name public
+// images (nginx, redis) that a test without network cannot resolve; image tests push theirs to 127.0.0.1.
+func offlineImages(args []string) []string {
+	if len(args) == 0 || args[0] != "publish" {
+		return args
+	}
+	for _, a := range args {
+		if a == "--images" || strings.HasPrefix(a, "--images=") {
+			return args
+		}
+	}
+	return append(slices.Clone(args), "--images=off")
 }
 
 func testStreams() genericiooptions.IOStreams {

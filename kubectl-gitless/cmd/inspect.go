@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +17,7 @@ import (
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 )
 
 type inspectOptions struct {
@@ -90,7 +92,11 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	printSection(w, "Annotations", sortedKeys(in.Annotations), func(tw io.Writer, k string) {
+	annotations := sortedKeys(in.Annotations)
+	if in.Images != nil { // shown as its own section below
+		annotations = slices.DeleteFunc(annotations, func(k string) bool { return k == images.AnnotationLock })
+	}
+	printSection(w, "Annotations", annotations, func(tw io.Writer, k string) {
 		fmt.Fprintf(tw, "  %s\t%s\n", k, in.Annotations[k])
 	})
 	printSection(w, "Files", indexes(len(in.Files)), func(tw io.Writer, i string) {
@@ -103,11 +109,34 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", mode, f.Size, entryName(f))
 	})
+	if in.Images != nil {
+		printImages(w, in.Images)
+	}
 	printSection(w, "Referrers", indexes(len(in.Referrers)), func(tw io.Writer, i string) {
 		r := in.Referrers[atoi(i)]
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Kind, r.Digest, orDash(r.ArtifactType), orDash(r.Tag))
 	})
 	return nil
+}
+
+// printImages shows the images lock: each image as written, its digest and platforms, and where it
+// was found.
+func printImages(w io.Writer, lock *images.Lock) {
+	printSection(w, "Images lock", indexes(len(lock.Images)), func(tw io.Writer, i string) {
+		im := lock.Images[atoi(i)]
+		digest := im.Digest
+		if digest == "" {
+			digest = "unresolved"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", im.Ref, digest, orDash(strings.Join(im.Platforms, ",")))
+		for _, s := range im.Sources {
+			where := s.Kind
+			if s.Name != "" {
+				where += " " + path.Join(s.Namespace, s.Name)
+			}
+			fmt.Fprintf(tw, "    %s\t%s\n", where, s.Field)
+		}
+	})
 }
 
 func printSection(w io.Writer, title string, keys []string, row func(io.Writer, string)) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 )
@@ -26,6 +27,7 @@ type publishOptions struct {
 	tags         []string
 	annotations  []string
 	quiet        bool
+	imagesMode   string
 	publish      artifact.PublishOptions
 
 	ref registry.Reference
@@ -40,12 +42,17 @@ func newPublishCmd(streams genericiooptions.IOStreams) *cobra.Command {
 PATH is a directory of plain YAML, a Kustomize directory, a Helm chart or a single file; the kind is detected.
 A Kustomize overlay whose bases lie outside PATH is packed with the smallest directory holding them all.
 The packed content is rendered first, as the sidecar will render it: content that does not render, or
-renders no objects (which would make Argo CD prune everything), is refused. Publishing without --sign onto
+renders no objects (which would make Argo CD prune everything), is refused. Every container image the
+rendered objects name (a chart: with its defaults, each values*.yaml it ships and each --values) is resolved
+to a digest at its registry and recorded in the manifest as a signed images lock, which the sidecar uses to
+point the manifests at a zone's copy by digest (--images=record keeps what cannot be resolved unpinned,
+--images=off records no lock). Publishing without --sign onto
 a tag whose digest is signed is refused (the tag would stop verifying) unless --force is given.
 The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 		Example: `  kubectl gitless publish ./deploy/overlays/prod registry.example.com/platform/app:1.4.0,latest
   kubectl gitless publish ./charts/app registry.example.com/charts/app     # tag = chart version
-  kubectl gitless publish ./manifests oci-layout:./out:1.0.0                # OCI layout on disk`,
+  kubectl gitless publish ./manifests oci-layout:./out:1.0.0                # OCI layout on disk
+  kubectl gitless publish ./charts/app registry.example.com/charts/app -f values-prod.yaml --image ghcr.io/acme/hook:1.2`,
 		Args:              cobra.ExactArgs(2),
 		RunE:              runE(o),
 		ValidArgsFunction: completeDirThenNone,
@@ -67,11 +74,15 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.BoolVar(&o.sign, "sign", false, "sign what was pushed, by digest, binding each tag (needs --key)")
 	f.BoolVar(&o.publish.AllowEmpty, "allow-empty", false, "publish content that renders no objects (records dev.gitless.allow-empty; the sidecar still refuses it unless its policy sets allowEmpty: true)")
 	f.BoolVar(&o.publish.SkipRenderCheck, "skip-render-check", false, "publish without first rendering the packed content as the sidecar will")
+	f.StringVar(&o.imagesMode, "images", string(images.ModeResolve), "images lock: resolve (every image pinned by digest; unresolvable is an error), record (keep what cannot be resolved unpinned) or off")
+	f.StringArrayVar(&o.publish.Images.Extra, "image", nil, "an image to lock that no rendered object names (repeatable)")
+	f.StringArrayVarP(&o.publish.Images.ValuesFiles, "values", "f", nil, "Helm values file the chart is deployed with: its images are locked too (repeatable; each rendered on its own)")
 	f.BoolVar(&o.publish.Force, "force", false, "move a tag off a signed digest without --sign (the tag stops verifying until signed)")
 	o.Signing.AddFlags(f)
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("kind", fixedCompletion("plain", "kustomize", "helm"))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(artifact.PublishImage, artifact.PublishArtifact))
+	_ = c.RegisterFlagCompletionFunc("images", fixedCompletion(string(images.ModeResolve), string(images.ModeRecord), string(images.ModeOff)))
 	return c
 }
 
@@ -92,7 +103,19 @@ func (o *publishOptions) Complete(args []string) error {
 	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Output.Format != "text")
 	o.publish.Signing = o.sign
 	o.publish.Warn = func(msg string) { fmt.Fprintf(o.ErrOut, "Warning: %s\n", msg) }
-	return o.Registry.Complete(o.In)
+	if o.publish.Images.Mode, err = images.ParseMode(o.imagesMode); err != nil {
+		return options.Usage(err)
+	}
+	for _, f := range o.publish.Images.ValuesFiles {
+		if err := mustExist(f); err != nil {
+			return err
+		}
+	}
+	if err := o.Registry.Complete(o.In); err != nil {
+		return err
+	}
+	o.publish.Images.Resolver = o.imageResolver()
+	return nil
 }
 
 func (o *publishOptions) Validate() error {
@@ -142,6 +165,17 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
 	})
+}
+
+// imageResolver reaches image registries with the docker credential store (--username is bound to
+// the artifact's registry) and plain HTTP for loopback hosts, and for the artifact's registry under
+// --plain-http.
+func (o *publishOptions) imageResolver() *images.Resolver {
+	r := &images.Resolver{Options: o.OptionsFor(o.ref), Warn: o.publish.Warn}
+	if o.PlainHTTP && !o.ref.IsLayout() {
+		r.PlainHTTPHosts = []string{o.ref.Registry}
+	}
+	return r
 }
 
 type publishResult struct {

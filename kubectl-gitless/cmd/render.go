@@ -15,6 +15,7 @@ import (
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/cmp"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
 )
@@ -42,12 +43,15 @@ type renderOptions struct {
 	appNamespace string
 	kind         string
 	isDir        bool
+	lock         *images.Lock // the verified images lock of the artifact rendered
+	cfg          *config.Config
 }
 
 // renderCmdOptions adds what only render has: -o yaml|json.
 type renderCmdOptions struct {
 	renderOptions
-	format string
+	format      string
+	checkImages bool
 }
 
 func newRenderCmd(streams genericiooptions.IOStreams) *cobra.Command {
@@ -62,17 +66,21 @@ A REF is verified first: --policy takes the sidecar's config file (its registrie
 (the policies and credentials the config scopes to projects). A DIR is rendered as it stands, with nothing
 fetched or verified. Whatever exists on disk, or starts with ./, ../ or /, is a DIR; anything else is a
 REF (force one with oci://).
--o yaml (the default) prints the manifests as the sidecar does; -o json prints them as a kind: List.`,
+-o yaml (the default) prints the manifests as the sidecar does; -o json prints them as a kind: List.
+With an images mirror in the --policy config, locked images are pointed at the zone's copy by digest as the
+sidecar does; --check-images then asks the mirror for every locked digest and fails naming those it lacks.`,
 		Example: `  kubectl gitless render registry.example.com/platform/app:1.4.0 --policy config.yaml --release app --namespace apps
   kubectl gitless render registry.example.com/team-a/app:1.0.0 --policy config.yaml --project team-a
   kubectl gitless render ./charts/app -f values-prod.yaml --set replicas=3 --kube-version 1.31
-  kubectl gitless render ./charts/app --value-file values-prod.yaml   # a values file inside the chart`,
+  kubectl gitless render ./charts/app --value-file values-prod.yaml   # a values file inside the chart
+  kubectl gitless render registry.example.com/platform/app:1.4.0 --policy zone-a.yaml --check-images`,
 		Args:              cobra.ExactArgs(1),
 		RunE:              runE(o),
 		ValidArgsFunction: completeDirThenNone,
 	}
 	o.addFlags(c)
 	c.Flags().StringVarP(&o.format, "output", "o", "yaml", "output format: yaml (the manifests, as the sidecar prints them) or json (a kind: List)")
+	c.Flags().BoolVar(&o.checkImages, "check-images", false, "ask the images mirror of the --policy config for every locked image digest; fail naming those it lacks")
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("output", fixedCompletion("yaml", "json"))
 	return c
@@ -124,6 +132,9 @@ func (o *renderCmdOptions) Validate() error {
 	if o.format != "yaml" && o.format != "json" {
 		return fmt.Errorf("unknown output format %q: render prints yaml or json", o.format)
 	}
+	if o.checkImages && (o.isDir || o.Policy == "") {
+		return options.Usagef("--check-images needs a REF and --policy with an images mirror (a DIR has no images lock)")
+	}
 	return o.renderOptions.Validate()
 }
 
@@ -145,12 +156,18 @@ func (o *renderOptions) env() cmp.Env {
 }
 
 func (o *renderCmdOptions) Run(cmd *cobra.Command) error {
-	if o.format == "yaml" {
+	if o.format == "yaml" && !o.checkImages {
 		return o.renderSource(cmd, o.source, o.isDir, o.Out)
 	}
 	var buf bytes.Buffer
 	if err := o.renderSource(cmd, o.source, o.isDir, &buf); err != nil {
 		return err
+	}
+	if o.format == "yaml" {
+		if _, err := o.Out.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		return o.reportMissingImages(cmd)
 	}
 	objs, err := splitObjects(buf.String())
 	if err != nil {
@@ -159,7 +176,51 @@ func (o *renderCmdOptions) Run(cmd *cobra.Command) error {
 	list := map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": objs}
 	enc := json.NewEncoder(o.Out)
 	enc.SetIndent("", "    ")
-	return enc.Encode(list)
+	if err := enc.Encode(list); err != nil {
+		return err
+	}
+	return o.reportMissingImages(cmd)
+}
+
+// reportMissingImages asks the images mirrors for every locked digest (--check-images) and names on
+// stderr those they lack; the rendered manifests are on stdout already, as Kubernetes would get them.
+func (o *renderCmdOptions) reportMissingImages(cmd *cobra.Command) error {
+	if !o.checkImages {
+		return nil
+	}
+	if o.lock == nil {
+		return fmt.Errorf("--check-images: %s has no images lock (publish it with --images=resolve)", o.source)
+	}
+	if !o.cfg.HasImagesMirror() {
+		return options.Usagef("--check-images: the --policy config names no images mirror (images: {mirror: HOST/PREFIX})")
+	}
+	ref, _ := registry.ParseReference(o.source)
+	base := o.Registry.OptionsFor(ref) // --username stays with the artifact's registry
+	missing := images.CheckMirror(cmd.Context(), *o.lock, func(repo string) (string, registry.Options, bool) {
+		m := o.cfg.ImagesMirrorFor(repo)
+		if m == nil {
+			return "", registry.Options{}, false
+		}
+		return m.Mirror, o.cfg.ImagesMirrorOptions(m, base), true
+	})
+	for _, m := range missing {
+		fmt.Fprintf(o.ErrOut, "missing at the mirror: %s (locked as %s): %v\n", m.At, m.Image.Ref, m.Err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%d locked image(s) missing at the images mirror: copy them there with `kubectl gitless copy --images`", len(missing))
+	}
+	fmt.Fprintf(o.ErrOut, "images mirror: none of the %d pinned image(s) missing\n", countPinned(*o.lock))
+	return nil
+}
+
+func countPinned(l images.Lock) int {
+	n := 0
+	for _, im := range l.Images {
+		if im.Digest != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // renderSource renders a directory as it stands, or a reference through the sidecar's pipeline.
@@ -180,6 +241,7 @@ func (o *renderOptions) renderSource(cmd *cobra.Command, source string, isDir bo
 	if err != nil {
 		return err
 	}
+	o.cfg = cfg
 	log := newStderrLogger(o.ErrOut)
 	if o.skipVerify {
 		log.Warn("rendering without verifying signatures (--" + ignoreSignaturesFlag + ")")
@@ -187,6 +249,7 @@ func (o *renderOptions) renderSource(cmd *cobra.Command, source string, isDir bo
 	ref, _ := registry.ParseReference(source) // the pipeline reports a bad reference itself
 	p := &cmp.Pipeline{Config: cfg, Logger: log, Registry: o.Registry.OptionsFor(ref),
 		AllowLayouts: true} // a local preview may read an OCI layout on disk; the sidecar never does
+	p.ImagesLock = func(l images.Lock) { o.lock = &l }
 	return p.Generate(cmd.Context(), env, w)
 }
 

@@ -10,6 +10,7 @@ import (
 	"oras.land/oras-go/v2/content"
 
 	"github.com/gitless-dev/gitless/pkg/archive"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -30,7 +31,9 @@ type Inspection struct {
 	Layer        ocispec.Descriptor `json:"layer"`
 	Files        []archive.Entry    `json:"files,omitempty"`
 	Referrers    []Referrer         `json:"referrers"`
-	Manifest     json.RawMessage    `json:"manifest"`
+	// Images is the images lock recorded at publish (nil when there is none).
+	Images   *images.Lock    `json:"images,omitempty"`
+	Manifest json.RawMessage `json:"manifest"`
 }
 
 // InspectOptions select the parts that cost a download.
@@ -52,6 +55,11 @@ func Inspect(ctx context.Context, repo content.ReadOnlyGraphStorage, ref registr
 		ArtifactType: r.Manifest.ArtifactType, Size: r.Descriptor.Size, Format: r.Content.Format, Kind: r.Content.Kind,
 		RenderPath: r.Content.RenderPath, Annotations: r.Manifest.Annotations, Layer: r.Content.Layer,
 		Manifest: r.raw, Label: labelManifest(r),
+	}
+	if lock, ok, err := images.FromAnnotations(r.Manifest.Annotations); err != nil {
+		return nil, err
+	} else if ok {
+		in.Images = &lock
 	}
 	if in.Config, err = fetchConfig(ctx, repo, r.Manifest.Config); err != nil {
 		return nil, err

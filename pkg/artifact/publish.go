@@ -52,6 +52,8 @@ type PublishOptions struct {
 	Force bool
 	// Warn receives warnings (a forced move of a signed tag); nil discards them.
 	Warn func(msg string)
+	// Images control the images lock recorded in the manifest (AnnotationLock of package images).
+	Images ImagesOptions
 	// TempDir holds the packed layer until it is pushed; default os.TempDir().
 	TempDir  string
 	Progress Progress
@@ -90,6 +92,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 	}
 	defer os.Remove(layerPath)
 	if err := checkRenders(ctx, in, layerPath, opts); err != nil {
+		return Published{}, err
+	}
+	if err := lockImages(ctx, in, layerPath, opts); err != nil {
 		return Published{}, err
 	}
 	layer := ocispec.Descriptor{MediaType: in.layerMediaType(), Digest: packed.Digest, Size: packed.Size}

@@ -17,4 +17,7 @@ var (
 	// ErrEmptyRender is returned when an artifact renders no objects and the policy does not say
 	// that empty is intended: Argo CD would prune every live object of the Application.
 	ErrEmptyRender = errors.New("the artifact renders no objects")
+	// ErrImageNotLocked is returned, under a policy's requireLockedImages, for a rendered image that
+	// the artifact's verified images lock does not pin by digest, and for a lock that cannot be read.
+	ErrImageNotLocked = errors.New("image not pinned by the artifact's signed images lock")
 )

@@ -18,6 +18,7 @@ import (
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/cache"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -38,6 +39,9 @@ type Pipeline struct {
 	// AllowLayouts accepts oci-layout:PATH references (kubectl gitless render, a local preview). The
 	// sidecar leaves it false: an Application must not make it read or create files on its host.
 	AllowLayouts bool
+	// ImagesLock, when set, receives the verified images lock of the artifact rendered
+	// (`kubectl gitless render --check-images`).
+	ImagesLock func(images.Lock)
 
 	skips skipLog // sources skipped during Generate, logged once at its end
 }
@@ -108,7 +112,16 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	opts := RenderOptions(env, render.Kind(resolved.Content.Kind), resolved.Content.RenderPath)
 	opts.SubchartLimits = limits(p.Config.Limits)
 	opts.MaxOutputSize, opts.MaxMemory = p.Config.Limits.MaxRenderedSize, p.Config.Limits.MaxRenderMemory
-	return render.Render(ctx, tree, opts, out)
+	var rendered bytes.Buffer
+	if err := render.Render(ctx, tree, opts, &rendered); err != nil {
+		return err
+	}
+	pinned, err := p.pinImages(rendered.Bytes(), resolved, policy, log)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(pinned)
+	return err
 }
 
 // resolve turns a tag into a digest once; every later step uses the digest. The upstream registry

@@ -49,6 +49,8 @@ type Config struct {
 	Policies []Policy `json:"policies,omitempty"`
 	Limits   Limits   `json:"limits,omitempty"`
 	Cache    Cache    `json:"cache,omitempty"`
+	// Images is the zone's images mirror for every upstream registry whose entry names none.
+	Images *ImagesMirror `json:"images,omitempty"`
 }
 
 // Endpoint holds how to reach one registry host.
@@ -103,6 +105,8 @@ type Registry struct {
 	Mirrors []Endpoint `json:"mirrors,omitempty"`
 	// MirrorTagFreshness bounds how old a tag read from a mirror may be before the upstream is asked.
 	MirrorTagFreshness Duration `json:"mirrorTagFreshness,omitempty"`
+	// Images is the zone's images mirror for images of this registry (Host), overriding the global one.
+	Images *ImagesMirror `json:"images,omitempty"`
 }
 
 // UnmarshalJSON decodes a registry strictly (the embedded Endpoint's own decoder would otherwise
@@ -117,6 +121,7 @@ func (r *Registry) UnmarshalJSON(b []byte) error {
 		Credentials           []ScopedCredentials `json:"credentials,omitempty"`
 		Mirrors               []Endpoint          `json:"mirrors,omitempty"`
 		MirrorTagFreshness    Duration            `json:"mirrorTagFreshness,omitempty"`
+		Images                *ImagesMirror       `json:"images,omitempty"`
 	}
 	if err := strictJSON(b, &raw); err != nil {
 		return err
@@ -127,6 +132,7 @@ func (r *Registry) UnmarshalJSON(b []byte) error {
 			Credentials: raw.Credentials},
 		Mirrors:            raw.Mirrors,
 		MirrorTagFreshness: raw.MirrorTagFreshness,
+		Images:             raw.Images,
 	}
 	return nil
 }
@@ -161,6 +167,10 @@ type Policy struct {
 	// AllowEmpty lets an artifact that renders no objects through: Argo CD then prunes every live
 	// object of the Application. Without it the sidecar refuses an empty render; every use is logged.
 	AllowEmpty bool `json:"allowEmpty,omitempty"`
+	// RequireLockedImages refuses a render that names an image the artifact's verified images lock
+	// does not pin by digest (one introduced by a Helm value given at sync time, or an artifact
+	// published without a lock).
+	RequireLockedImages bool `json:"requireLockedImages,omitempty"`
 
 	re *regexp.Regexp
 }

@@ -37,6 +37,18 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if c.Images != nil {
+		if err := c.Images.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, r := range c.Registries {
+		if r.Images != nil {
+			if err := r.Images.Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("registries[%d]: %w", i, err))
+			}
+		}
+	}
 	if c.Cache.VerificationTTL.Duration < 0 {
 		errs = append(errs, fmt.Errorf("cache.verificationTTL %s: must not be negative", c.Cache.VerificationTTL.Duration))
 	}

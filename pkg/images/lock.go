@@ -12,6 +12,16 @@
 // config. Registries bound a manifest at 4 MiB, room for tens of thousands of images.
 //
 // The same tree with the same resolved images gives the same lock bytes and so the same artifact digest.
+//
+// # Finding, resolving, pinning
+//
+// Publish renders the packed content as the sidecar will and hands each object to FindInObject (the
+// pod specs of the workload kinds; a generic walk of `containers`/`initContainers` lists elsewhere);
+// FromChartAnnotations and FromFlags add what no object names. Collect groups the references and
+// Resolver.Lock resolves them at their registries. At render time Pin rewrites, in the rendered
+// stream itself (scalar by scalar, never re-serialised), every reference the verified lock pins to
+// MirrorName(prefix, name)@digest, and reports those it does not pin; CheckMirror asks a mirror for
+// every locked digest.
 package images
 
 import (
@@ -101,7 +111,13 @@ func ParseRef(s string) (Ref, error) {
 
 // MirrorName maps a repository to its place under an images mirror prefix:
 // MirrorName("zone-a.example.com/mirror", "docker.io/library/nginx") = "zone-a.example.com/mirror/docker.io/library/nginx".
+// A port in the upstream host becomes "_PORT" ("hub:5000/a" → "PREFIX/hub_5000/a"): a colon is not
+// allowed in a repository path, and an underscore cannot occur in a host name, so names stay distinct.
 func MirrorName(prefix, repo string) string {
+	host, path, ok := strings.Cut(repo, "/")
+	if ok {
+		repo = strings.NewReplacer(":", "_", "[", "", "]", "").Replace(host) + "/" + path
+	}
 	return strings.TrimSuffix(prefix, "/") + "/" + repo
 }
 

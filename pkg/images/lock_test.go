@@ -1,6 +1,9 @@
 package images
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseRef(t *testing.T) {
 	for _, c := range []struct{ in, name, tag, digest string }{
@@ -42,5 +45,21 @@ func TestLockRoundTrip(t *testing.T) {
 	}
 	if _, ok := got.Lookup("docker.io/library/web:1"); !ok {
 		t.Error("lookup by tag failed")
+	}
+}
+
+func TestMirrorName(t *testing.T) {
+	for _, c := range []struct{ prefix, repo, want string }{
+		{"zone-a.example.com/mirror", "docker.io/library/nginx", "zone-a.example.com/mirror/docker.io/library/nginx"},
+		{"zone:5000/mirror/", "hub.example.com:5443/a/b", "zone:5000/mirror/hub.example.com_5443/a/b"},
+		{"zone", "127.0.0.1:5000/a", "zone/127.0.0.1_5000/a"},
+	} {
+		got := MirrorName(c.prefix, c.repo)
+		if got != c.want {
+			t.Errorf("MirrorName(%q, %q) = %q, want %q", c.prefix, c.repo, got, c.want)
+		}
+		if _, err := ParseRef(got + "@sha256:" + strings.Repeat("a", 64)); err != nil {
+			t.Errorf("%s is not a valid reference: %v", got, err)
+		}
 	}
 }

@@ -182,7 +182,7 @@ func (w *world) run(bin string, args ...string) string {
 // and returns the pinned hub reference.
 func (w *world) publish(dir, repo, tag string, sign bool) string {
 	w.t.Helper()
-	args := []string{"publish", dir, w.hub + "/" + repo + ":" + tag, "--plain-http", "-q"}
+	args := []string{"publish", dir, w.hub + "/" + repo + ":" + tag, "--plain-http", "-q", "--images=off"} // the examples name public images
 	if sign {
 		args = append(args, "--sign", "--key", filepath.Join(w.keys, "cosign.key"))
 	}
