@@ -32,11 +32,16 @@ func TestCopyImagesToZones(t *testing.T) {
 	c := newCosign(t)
 	hub := testregistry.New(t, testregistry.Referrers)
 	lock := hubImages(t, hub, c, 2)
-	for _, kind := range testregistry.Kinds {
-		t.Run(string(kind), func(t *testing.T) {
+	for _, kind := range []string{string(testregistry.Referrers), "distribution-binary"} {
+		t.Run(kind, func(t *testing.T) {
 			var w writes
-			z := testregistry.New(t, kind, testregistry.WithMiddleware(w.middleware))
-			prefix := z.Host + "/mirror"
+			var host string
+			if kind == string(testregistry.Referrers) {
+				host = testregistry.New(t, testregistry.Referrers, testregistry.WithMiddleware(w.middleware)).Host
+			} else {
+				host = countingProxy(t, startDistribution(t, ""), &w)
+			}
+			prefix := host + "/mirror"
 			reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(prefix)})
 			if err != nil {
 				t.Fatalf("copy: %v\n%+v", err, reports)
@@ -44,7 +49,7 @@ func TestCopyImagesToZones(t *testing.T) {
 			if r := reports[0]; r.Copied != 2 || r.Present != 0 {
 				t.Fatalf("report %+v, want 2 copied", r)
 			}
-			if m := reports[0].Images[1].Mounted; kind == testregistry.Referrers && m == 0 {
+			if m := reports[0].Images[1].Mounted; m == 0 {
 				t.Errorf("the second image mounted no blob (its base layer is in the first image's repository)")
 			}
 			for _, im := range lock.Images {
@@ -244,6 +249,28 @@ func TestCopyImagesPlatforms(t *testing.T) {
 			}
 		})
 	}
+	t.Run("distribution-binary-partial-indexes", func(t *testing.T) {
+		zone := startDistribution(t, "validation: {manifests: {indexes: {platforms: none}}}\n")
+		reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(zone + "/m")},
+			images.WithPlatforms([]string{"linux/arm64/v8"}))
+		if err != nil || reports[0].Copied != 1 {
+			t.Fatalf("%v %+v", err, reports)
+		}
+		zoneRepo := images.ZoneName(zone+"/m", im.Name)
+		if !bytes.Equal(fetchBytes(t, im.Name, im.Digest), fetchBytes(t, zoneRepo, im.Digest)) {
+			t.Fatal("index differs")
+		}
+		hubRepo, _ := testOptions().Remote(im.Name)
+		zr, _ := testOptions().Remote(zoneRepo)
+		root, _ := hubRepo.Resolve(ctx, im.Digest)
+		children, _ := content.Successors(ctx, hubRepo, root)
+		for i, ch := range children {
+			ok, err := zr.Exists(ctx, ch)
+			if want := i == 1; ok != want || err != nil {
+				t.Errorf("platform %d at the zone: %v %v, want %v", i, ok, err, want)
+			}
+		}
+	})
 	z := testregistry.New(t, testregistry.Referrers)
 	reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(z.Host + "/m")},
 		images.WithPlatforms([]string{"windows/amd64"}))

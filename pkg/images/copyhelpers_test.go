@@ -3,13 +3,18 @@ package images_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -192,3 +197,47 @@ func fetchBytes(t testing.TB, repository, dgst string) []byte {
 }
 
 func hostPath(ref string) string { return strings.TrimPrefix(ref, "http://") }
+
+// startDistribution runs the CNCF Distribution registry binary (bin/registry) on 127.0.0.1 with extra
+// top-level configuration, until the test ends, and returns its host:port.
+func startDistribution(t testing.TB, extra string) string {
+	t.Helper()
+	bin := peers.Bin(t, "registry")
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg := fmt.Sprintf("version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n%s",
+		filepath.Join(dir, "data"), addr, extra)
+	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for range 200 {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("registry did not start:\n%s", logs.String())
+	return ""
+}
+
+// countingProxy puts w's counting in front of the registry at addr and returns the proxy's host.
+func countingProxy(t testing.TB, addr string, w *writes) string {
+	t.Helper()
+	u, _ := url.Parse("http://" + addr)
+	srv := httptest.NewServer(w.middleware(httputil.NewSingleHostReverseProxy(u)))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
