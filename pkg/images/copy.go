@@ -95,8 +95,8 @@ func WithConcurrency(n int) CopyOption { return func(c *copyConfig) { c.concurre
 // WithPlatforms limits a multi-platform image to these platforms (os/arch[/variant]). The index
 // itself is still copied unchanged, so the locked digest exists at the zone and pulls by digest work
 // on the chosen platforms; the other platforms' manifests and layers stay behind. A registry that
-// validates every child of an index (CNCF Distribution's default, go-containerregistry's) refuses such an index, and
-// the report says so.
+// validates every child of an index (CNCF Distribution's default, go-containerregistry's) refuses
+// such an index, and the report says so.
 func WithPlatforms(p []string) CopyOption { return func(c *copyConfig) { c.platforms = p } }
 
 // WithVerify admits only images that v accepts; the others are reported refused with v's reason.
