@@ -66,10 +66,10 @@ func readGraph(ctx context.Context, cfg *copyConfig, im Image, open Opener) (*gr
 	if err := g.readPlatforms(ctx, cfg.platforms); err != nil {
 		return nil, fmt.Errorf("%s@%s: %w", im.Name, im.Digest, err)
 	}
-	if g.referrers, err = src.predecessors(ctx, root); err != nil {
+	if g.referrers, err = cfg.caps.referrers(ctx, repo, root); err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		return nil, registry.Classify(err, fmt.Sprintf("listing the referrers of %s@%s", im.Name, im.Digest))
 	}
-	cfg.caps.learn(repo)
+	src.preds[root.Digest] = g.referrers
 	for _, suffix := range legacySuffixes {
 		tag := artifact.LegacyTag(root, suffix)
 		d, err := repo.Resolve(ctx, tag)

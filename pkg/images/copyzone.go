@@ -61,6 +61,12 @@ func (z *zone) place(ctx context.Context, cfg *copyConfig, im Image, g *graph, b
 		return r
 	}
 	cfg.caps.apply(dst)
+	if r, ok := dst.(*remote.Repository); ok {
+		// On a registry without the referrers API, adding a referrer replaces the sha256-<hex> index
+		// tag; oras-go then deletes the old index, which zones that disable deletes (Distribution's
+		// default) refuse, failing a copy that succeeded. The old index is left as untagged garbage.
+		r.SkipReferrersGC = true
+	}
 	if z.present(ctx, cfg, dst, im, g) {
 		r.Status = StatusPresent
 		return r
@@ -96,11 +102,10 @@ func (z *zone) present(ctx context.Context, cfg *copyConfig, dst registry.Reposi
 		return false
 	}
 	if len(g.referrers) > 0 {
-		have, err := orasregistry.Referrers(ctx, dst, g.root, "")
+		have, err := cfg.caps.referrers(ctx, dst, g.root)
 		if err != nil {
 			return false
 		}
-		cfg.caps.learn(dst)
 		set := map[digest.Digest]bool{}
 		for _, d := range have {
 			set[d.Digest] = true
@@ -209,10 +214,33 @@ func repositoryPath(repo registry.Repository) string {
 }
 
 // capabilities remembers, per registry host, whether it has the referrers API, so that every
-// repository opened after the first skips the probe (one request per image on Distribution).
+// repository opened after the first skips the probe (one request per image on Distribution). The
+// first listing on a host runs alone, so that images copied concurrently do not all probe.
 type capabilities struct {
-	mu    sync.Mutex
-	hosts map[string]bool
+	mu      sync.Mutex
+	hosts   map[string]bool
+	probing sync.Mutex
+}
+
+// referrers lists what refers to desc in repo (the API or the tag schema), probing a host once.
+func (c *capabilities) referrers(ctx context.Context, repo registry.Repository, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	r, ok := repo.(*remote.Repository)
+	if !ok {
+		return orasregistry.Referrers(ctx, repo, desc, "")
+	}
+	c.mu.Lock()
+	_, known := c.hosts[r.Reference.Registry]
+	c.mu.Unlock()
+	if !known {
+		c.probing.Lock()
+		defer c.probing.Unlock()
+	}
+	c.apply(repo) // learnt since the repository was opened, or while this waited for the probe
+	refs, err := orasregistry.Referrers(ctx, repo, desc, "")
+	if err == nil {
+		c.learn(repo)
+	}
+	return refs, err
 }
 
 // apply tells a fresh repository what its registry is known to support.
