@@ -66,3 +66,63 @@ kubectl-gitless sign "$HOST/bench/g:1" --plain-http --key "$W/cosign.key" --sign
 g=$(time_runs kubectl-gitless verify "$HOST/bench/g:1" --plain-http --key "$W/cosign.pub")
 p=$(time_runs cosign verify --key "$W/cosign.pub" --insecure-ignore-tlog=true --allow-http-registry "$HOST/bench/g:1")
 row "verify legacy signature" "$g" "$p" "cosign verify"
+
+# images (issue 8): 20 multi-platform images (3 platforms; a shared 1 MiB base layer and 256 KiB of
+# their own per platform), each signed by cosign in both forms, locked in a published artifact; copy
+# the artifact and its images to 2 zones (CNCF Distribution: referrers tag schema) with copy --images,
+# against the equivalent loop of `oras cp -r` (each image, its legacy .sig tag, the artifact; per zone).
+# Every run copies into fresh repositories. Then a re-run's requests per image per zone (access logs).
+N_IMAGES=${N_IMAGES:-20}
+zone_up() { # port logfile -> starts a Distribution zone with access logs, prints its pid
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' "$W/z$1" "$1" > "$W/z$1.yml"
+  registry serve "$W/z$1.yml" >"$2" 2>&1 &
+  echo $!
+}
+Z1=127.0.0.1:$((PORT + 1)); Z2=127.0.0.1:$((PORT + 2))
+Z1_PID=$(zone_up $((PORT + 1)) "$W/z1.log"); Z2_PID=$(zone_up $((PORT + 2)) "$W/z2.log")
+trap 'kill $REG_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
+for h in "$Z1" "$Z2"; do for _ in $(seq 50); do curl -fsS "http://$h/v2/" >/dev/null 2>&1 && break; sleep 0.1; done; done
+head -c 1048576 /dev/urandom > "$W/base.bin"
+lock='{"version":1,"images":['
+for i in $(seq 1 "$N_IMAGES"); do
+  img=$HOST/bench/img$i
+  for p in linux/amd64 linux/arm64 linux/s390x; do
+    head -c 262144 /dev/urandom > "$W/own.bin"
+    (cd "$W" && oras push --plain-http --artifact-platform "$p" "$img:${p//\//-}" base.bin own.bin >/dev/null)
+  done
+  oras manifest index create --plain-http "$img:1.0" linux-amd64 linux-arm64 linux-s390x >/dev/null
+  d=$(oras resolve --plain-http "$img:1.0")
+  cosign sign --key "$W/cosign.key" --tlog-upload=false -y --allow-http-registry --allow-insecure-registry "$img@$d" >/dev/null 2>&1
+  cosign sign --key "$W/cosign.key" --tlog-upload=false -y --allow-http-registry --allow-insecure-registry --new-bundle-format "$img@$d" >/dev/null 2>&1
+  [ "$i" -gt 1 ] && lock+=','
+  lock+="{\"ref\":\"$img:1.0\",\"name\":\"$img\",\"tag\":\"1.0\",\"digest\":\"$d\"}"
+done
+lock+=']}'
+kubectl-gitless publish examples/plain "$HOST/bench/cfg:1" --plain-http -q --skip-render-check -a "dev.gitless.images.lock=$lock" >/dev/null
+RUN=0
+gitless_copy() {
+  RUN=$((RUN + 1))
+  kubectl-gitless copy "$HOST/bench/cfg:1" "$Z1/g$RUN/cfg" "$Z2/g$RUN/cfg" --images "$Z1/g$RUN/mirror" --images "$Z2/g$RUN/mirror" --plain-http
+}
+oras_loop() {
+  RUN=$((RUN + 1))
+  for z in "$Z1" "$Z2"; do
+    for i in $(seq 1 "$N_IMAGES"); do
+      d=$(oras resolve --plain-http "$HOST/bench/img$i:1.0")
+      oras cp -r --from-plain-http --to-plain-http "$HOST/bench/img$i:1.0" "$z/o$RUN/img$i:1.0"
+      oras cp --from-plain-http --to-plain-http "$HOST/bench/img$i:${d/:/-}.sig" "$z/o$RUN/img$i:${d/:/-}.sig"
+    done
+    oras cp -r --from-plain-http --to-plain-http "$HOST/bench/cfg:1" "$z/o$RUN/cfg:1"
+  done
+}
+g=$(time_runs gitless_copy)
+p=$(time_runs oras_loop)
+row "copy $N_IMAGES signed images, 2 zones" "$g" "$p" "oras cp -r loop"
+# the re-run: the last gitless run's repositories again; requests counted from the zones' access logs
+requests() { grep -c '"\(GET\|HEAD\|PUT\|POST\|PATCH\|DELETE\) /v2/' "$W/z1.log" "$W/z2.log" | awk -F: '{s+=$2} END {print s}'; }
+writes() { grep -c '"\(PUT\|POST\|PATCH\|DELETE\) /v2/' "$W/z1.log" "$W/z2.log" | awk -F: '{s+=$2} END {print s}'; }
+RUN=100; gitless_copy >/dev/null 2>&1 # time_runs ran in subshells: copy once more into g101
+r0=$(requests); w0=$(writes)
+RUN=100; gitless_copy >/dev/null 2>&1
+r1=$(requests); w1=$(writes)
+awk -v r=$((r1 - r0)) -v w=$((w1 - w0)) -v n="$N_IMAGES" 'BEGIN {printf "%-34s %.2f requests per image per zone (artifact included), %d writes\n", "copy re-run, nothing new", r/n/2, w}'

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -24,11 +25,16 @@ type copyOptions struct {
 	dstArgs []string
 	src     registry.Reference
 	srcRepo registry.Repository
+	images  copyImagesFlags
 }
 
 type copyResult struct {
 	Source string             `json:"source"`
 	Copies []*artifact.Copied `json:"copies"`
+	// Images reports the locked images per destination; NotCopied names the destinations the
+	// artifact was not copied to because some of its images were refused or failed there.
+	Images    []images.Report `json:"images,omitempty"`
+	NotCopied []string        `json:"notCopied,omitempty"`
 }
 
 func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
@@ -42,9 +48,18 @@ func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 Sigstore bundles and other referrers (through the referrers API, or the referrers tag schema on registries
 without it) and cosign's legacy sha256-<hex>.sig/.att/.sbom tags. Blobs the destination has are not sent.
 Registry flags apply to SRC (--username or --from-username); --to-* flags to the destinations (default:
-the same TLS and plain-HTTP settings as SRC's; credentials are never carried from SRC to another host).`,
+the same TLS and plain-HTTP settings as SRC's; credentials are never carried from SRC to another host).
+
+With --images PREFIX, the images SRC's signed images lock names are copied first, by digest, with their
+signatures, attestations and SBOMs, to PREFIX/<host>/<path> (a port in the host becomes _PORT), their
+tags written last; the artifact follows only where every image arrived. An oci-layout DST carries the
+images too, and a copy from it with --images places them in a zone. --verify-images admits only images
+whose signatures verify under --key or --policy. The report counts images copied, already present,
+refused and failed per destination; any refusal or failure exits non-zero, and what was copied stays.`,
 		Example: `  kubectl gitless copy hub.example.com/platform/app:1.4.0 zone-a.example.com/platform/app zone-b.example.com/platform/app
-  kubectl gitless copy hub.example.com/platform/app:1.4.0 oci-layout:./transfer   # for an air gap`,
+  kubectl gitless copy hub.example.com/platform/app:1.4.0 oci-layout:./transfer   # for an air gap
+  kubectl gitless copy hub.example.com/platform/app:1.4.0 zone-a.example.com/platform/app --images zone-a.example.com/mirror
+  kubectl gitless copy oci-layout:./transfer:1.4.0 zone-a.example.com/platform/app --images zone-a.example.com/mirror --verify-images --key cosign.pub`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
@@ -59,6 +74,7 @@ the same TLS and plain-HTTP settings as SRC's; credentials are never carried fro
 	}
 	o.Registry.AddFlags(c.Flags())
 	o.Output.AddFlags(c.Flags())
+	o.images.addFlags(c.Flags())
 	c.Flags().BoolVar(&o.to.PlainHTTP, "to-plain-http", false, "use plain HTTP for the destinations")
 	c.Flags().StringVar(&o.to.CAFile, "to-ca-file", "", "CA bundle for the destinations")
 	c.Flags().BoolVar(&o.to.InsecureSkipTLSVerify, "to-insecure-skip-tls-verify", false, "do not verify the destinations' TLS certificates (unsafe)")
@@ -112,11 +128,30 @@ func (o *copyOptions) Validate() error {
 	if o.to.PasswordStdin && o.to.Username == "" {
 		return errors.New("--to-password-stdin needs --to-username")
 	}
+	registryDsts := 0
+	for _, d := range o.dstArgs {
+		if !strings.HasPrefix(d, registry.LayoutScheme) {
+			registryDsts++
+		}
+	}
+	if err := o.images.validate(registryDsts); err != nil {
+		return err
+	}
 	return o.Registry.Validate()
 }
 
 func (o *copyOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
 	res := copyResult{Source: o.src.String()}
+	type target struct {
+		ref    registry.Reference
+		tags   []string
+		repo   registry.Repository
+		prefix string
+	}
+	var targets []target
+	var imageDsts []images.Destination
+	registryIndex := 0
 	for _, d := range o.dstArgs {
 		dst, tags, err := parseMultiTagRef(d)
 		if err != nil {
@@ -129,18 +164,55 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 		if err != nil {
 			return err
 		}
-		copied, err := artifact.Copy(cmd.Context(), o.srcRepo, o.src, repo, dst, tags, artifact.CopyOptions{})
+		prefix := ""
+		if !dst.IsLayout() {
+			prefix = o.images.prefixFor(registryIndex)
+			registryIndex++
+		}
+		targets = append(targets, target{dst, tags, repo, prefix})
+		if id, ok := o.imageDestination(dst, repo, prefix); ok {
+			imageDsts = append(imageDsts, id)
+		}
+	}
+	var imagesErr error
+	lock, hasLock, err := o.readLock(ctx)
+	switch {
+	case err != nil:
+		return err
+	case !hasLock && len(o.images.prefixes) > 0:
+		return options.Usagef("%s %v (annotation %s): publish it with its images locked, or drop --images", o.src, errNoLock, images.AnnotationLock)
+	case hasLock && len(imageDsts) > 0:
+		res.Images, imagesErr = o.copyImages(ctx, lock, imageDsts)
+		if res.Images == nil {
+			return imagesErr
+		}
+	case hasLock && len(lock.Images) > 0:
+		fmt.Fprintf(o.ErrOut, "%s locks %d images; they were not copied (add --images PREFIX to copy them to a zone)\n", o.src, len(lock.Images))
+	}
+	for _, t := range targets {
+		if imagesIncomplete(res.Images, imageDstName(t.ref, t.prefix)) {
+			res.NotCopied = append(res.NotCopied, t.ref.Name())
+			continue
+		}
+		copied, err := artifact.Copy(ctx, o.srcRepo, o.src, t.repo, t.ref, t.tags, artifact.CopyOptions{})
 		if err != nil {
-			return fmt.Errorf("copying to %s: %w", dst.Name(), err)
+			return fmt.Errorf("copying to %s: %w", t.ref.Name(), err)
 		}
 		res.Copies = append(res.Copies, copied)
 	}
-	return o.Print(o.Out, res, func(w io.Writer) error {
+	if err := o.Print(o.Out, res, func(w io.Writer) error {
+		printImages(w, res.Images)
 		for _, c := range res.Copies {
 			fmt.Fprintf(w, "%s (%d referrers; %s)\n", c.Reference, len(c.Referrers), copySummary(c))
 		}
+		for _, n := range res.NotCopied {
+			fmt.Fprintf(w, "%s: artifact not copied, since some of its images are missing there\n", n)
+		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	return imagesErr
 }
 
 // copySummary says what a copy wrote, so that a re-run shows it changed nothing.

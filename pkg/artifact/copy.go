@@ -98,3 +98,10 @@ func tagOnce(ctx context.Context, dst registry.Repository, desc ocispec.Descript
 	}
 	return append(written, tag), nil
 }
+
+// TagOnce points tag at desc in dst unless it already points there, and reports whether it wrote;
+// pkg/images uses it for the images it replicates, so both follow one rule for tags.
+func TagOnce(ctx context.Context, dst registry.Repository, desc ocispec.Descriptor, tag string) (bool, error) {
+	written, err := tagOnce(ctx, dst, desc, tag, nil)
+	return len(written) > 0, err
+}
