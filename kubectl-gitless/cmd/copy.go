@@ -11,6 +11,7 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
@@ -33,8 +34,8 @@ type copyResult struct {
 	Copies []*artifact.Copied `json:"copies"`
 	// Images reports the locked images per destination; NotCopied names the destinations the
 	// artifact was not copied to because some of its images were refused or failed there.
-	Images    []images.Report `json:"images,omitempty"`
-	NotCopied []string        `json:"notCopied,omitempty"`
+	Images    []imagecopy.Report `json:"images,omitempty"`
+	NotCopied []string           `json:"notCopied,omitempty"`
 }
 
 func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
@@ -150,7 +151,7 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 		prefix string
 	}
 	var targets []target
-	var imageDsts []images.Destination
+	var imageDsts []imagecopy.Destination
 	registryIndex := 0
 	for _, d := range o.dstArgs {
 		dst, tags, err := parseMultiTagRef(d)
@@ -201,7 +202,7 @@ func (o *copyOptions) Run(cmd *cobra.Command) error {
 		res.Copies = append(res.Copies, copied)
 	}
 	if err := o.Print(o.Out, res, func(w io.Writer) error {
-		printImages(w, res.Images)
+		printImageCopies(w, res.Images)
 		for _, c := range res.Copies {
 			fmt.Fprintf(w, "%s (%d referrers; %s)\n", c.Reference, len(c.Referrers), copySummary(c))
 		}

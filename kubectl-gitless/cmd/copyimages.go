@@ -14,6 +14,7 @@ import (
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -32,7 +33,7 @@ func (f *copyImagesFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.prefixes, "images", nil, "copy the images SRC's lock names under this prefix at the destination "+
 		"(zone-a.example.com/mirror); one per registry DST, in order (a prefix names its zone's registry); an oci-layout DST always carries them")
 	fs.StringSliceVar(&f.platforms, "platform", nil, "copy only these platforms of multi-platform images (linux/amd64,linux/arm64); the index itself is copied unchanged")
-	fs.IntVar(&f.concurrency, "concurrency", images.DefaultConcurrency, "images copied at once")
+	fs.IntVar(&f.concurrency, "concurrency", imagecopy.DefaultConcurrency, "images copied at once")
 	fs.BoolVar(&f.verifyImages, "verify-images", false, "copy only images whose cosign signatures verify (--key or --policy); the report names each refused image")
 	f.trust.AddFlags(fs)
 }
@@ -85,15 +86,15 @@ func (o *copyOptions) readLock(ctx context.Context) (images.Lock, bool, error) {
 
 // imageDestination is where dst's images go: the layout itself, or the zone under its prefix; ok is
 // false for a registry destination without --images.
-func (o *copyOptions) imageDestination(dst registry.Reference, repo registry.Repository, prefix string) (images.Destination, bool) {
+func (o *copyOptions) imageDestination(dst registry.Reference, repo registry.Repository, prefix string) (imagecopy.Destination, bool) {
 	if dst.IsLayout() {
-		return images.Destination{Name: dst.Name(), Layout: true, Open: func(string) (registry.Repository, error) { return repo, nil }}, true
+		return imagecopy.Destination{Name: dst.Name(), Layout: true, Open: func(string) (registry.Repository, error) { return repo, nil }}, true
 	}
 	if prefix == "" {
-		return images.Destination{}, false
+		return imagecopy.Destination{}, false
 	}
-	return images.Destination{Name: prefix, Open: func(name string) (registry.Repository, error) {
-		ref, err := registry.ParseReference(images.ZoneName(prefix, name))
+	return imagecopy.Destination{Name: prefix, Open: func(name string) (registry.Repository, error) {
+		ref, err := registry.ParseReference(imagecopy.ZoneName(prefix, name))
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +105,7 @@ func (o *copyOptions) imageDestination(dst registry.Reference, repo registry.Rep
 // imageSource opens where each locked image is read: the layout SRC itself (an air-gap transfer
 // carries the images), or the image's own registry with SRC's access settings (credentials given
 // for SRC are sent only to SRC's host).
-func (o *copyOptions) imageSource() images.Opener {
+func (o *copyOptions) imageSource() imagecopy.Opener {
 	if o.src.IsLayout() {
 		return func(string) (registry.Repository, error) { return o.srcRepo, nil }
 	}
@@ -113,11 +114,11 @@ func (o *copyOptions) imageSource() images.Opener {
 }
 
 // copyImages copies the lock's images to dsts, with the options the flags give.
-func (o *copyOptions) copyImages(ctx context.Context, lock images.Lock, dsts []images.Destination) ([]images.Report, error) {
-	opts := []images.CopyOption{images.WithConcurrency(o.images.concurrency), images.WithPlatforms(o.images.platforms)}
+func (o *copyOptions) copyImages(ctx context.Context, lock images.Lock, dsts []imagecopy.Destination) ([]imagecopy.Report, error) {
+	opts := []imagecopy.CopyOption{imagecopy.WithConcurrency(o.images.concurrency), imagecopy.WithPlatforms(o.images.platforms)}
 	if p := options.NewProgress(o.ErrOut, false); p != nil {
 		var mu sync.Mutex
-		opts = append(opts, images.WithProgress(p), images.WithImageDone(func(dst string, r images.ImageReport) {
+		opts = append(opts, imagecopy.WithProgress(p), imagecopy.WithImageDone(func(dst string, r imagecopy.ImageReport) {
 			mu.Lock()
 			defer mu.Unlock()
 			fmt.Fprintf(o.ErrOut, "%-8s %s -> %s (%d objects, %d bytes)\n", r.Status, r.Image, dst, r.Pushed, r.Bytes)
@@ -128,13 +129,13 @@ func (o *copyOptions) copyImages(ctx context.Context, lock images.Lock, dsts []i
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, images.WithVerify(v))
+		opts = append(opts, imagecopy.WithVerify(v))
 	}
-	return images.Copy(ctx, lock, o.imageSource(), dsts, opts...)
+	return imagecopy.Copy(ctx, lock, o.imageSource(), dsts, opts...)
 }
 
 // imageVerifier checks an image's signatures by digest under the policy for its repository.
-func (o *copyOptions) imageVerifier() (images.Verify, error) {
+func (o *copyOptions) imageVerifier() (imagecopy.Verify, error) {
 	var mu sync.Mutex
 	verifiers := map[*config.Policy]*signature.Verifier{}
 	var fixed *config.Policy
@@ -170,12 +171,12 @@ func (o *copyOptions) imageVerifier() (images.Verify, error) {
 	}, nil
 }
 
-// printImages writes the per-destination images report in the text form.
-func printImages(w io.Writer, reports []images.Report) {
+// printImageCopies writes the per-destination images report in the text form.
+func printImageCopies(w io.Writer, reports []imagecopy.Report) {
 	for _, r := range reports {
 		fmt.Fprintf(w, "images at %s: %d copied, %d already present, %d refused, %d failed\n", r.Destination, r.Copied, r.Present, r.Refused, r.Failed)
 		for _, im := range r.Images {
-			if im.Status == images.StatusRefused || im.Status == images.StatusFailed {
+			if im.Status == imagecopy.StatusRefused || im.Status == imagecopy.StatusFailed {
 				fmt.Fprintf(w, "  %s %s: %s\n", im.Status, im.Image, im.Reason)
 			}
 		}
@@ -183,7 +184,7 @@ func printImages(w io.Writer, reports []images.Report) {
 }
 
 // imagesIncomplete reports whether dst's images report has a refused or failed image.
-func imagesIncomplete(reports []images.Report, name string) bool {
+func imagesIncomplete(reports []imagecopy.Report, name string) bool {
 	for _, r := range reports {
 		if r.Destination == name && r.Refused+r.Failed > 0 {
 			return true

@@ -1,4 +1,4 @@
-package images
+package imagecopy
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -30,7 +31,7 @@ type zone struct {
 func newZone(d Destination) *zone { return &zone{Destination: d, blobs: map[digest.Digest]string{}} }
 
 // target is where im is at this destination, pinned by digest.
-func (z *zone) target(im Image) string {
+func (z *zone) target(im images.Image) string {
 	if z.Layout {
 		return z.Name + "@" + im.Digest
 	}
@@ -38,7 +39,7 @@ func (z *zone) target(im Image) string {
 }
 
 // rootTag is the tag written last for im: its own tag at a zone, name@digest in a layout.
-func (z *zone) rootTag(im Image) string {
+func (z *zone) rootTag(im images.Image) string {
 	if z.Layout {
 		return LayoutTag(im.Name, im.Digest)
 	}
@@ -52,7 +53,7 @@ func (z *zone) done(cfg *copyConfig, r ImageReport) {
 }
 
 // place puts one image at this destination unless it is already complete there.
-func (z *zone) place(ctx context.Context, cfg *copyConfig, im Image, g *graph, base ImageReport) ImageReport {
+func (z *zone) place(ctx context.Context, cfg *copyConfig, im images.Image, g *graph, base ImageReport) ImageReport {
 	r := base
 	r.Target = z.target(im)
 	dst, err := z.Open(im.Name)
@@ -93,7 +94,7 @@ func refusesPartialIndex(err error) bool {
 // which proves both), every referrer the source has, and every legacy tag at the source's digest.
 // That is one read for the root, one for the referrers and one per legacy tag; any doubt (an error)
 // means not present, and the copy that follows finds out properly.
-func (z *zone) present(ctx context.Context, cfg *copyConfig, dst registry.Repository, im Image, g *graph) bool {
+func (z *zone) present(ctx context.Context, cfg *copyConfig, dst registry.Repository, im images.Image, g *graph) bool {
 	if tag := z.rootTag(im); tag != "" {
 		if d, err := dst.Resolve(ctx, tag); err != nil || d.Digest != g.root.Digest {
 			return false
@@ -126,7 +127,7 @@ func (z *zone) present(ctx context.Context, cfg *copyConfig, dst registry.Reposi
 
 // copy sends what dst lacks: the image with its referrers (content before the manifests that name
 // it), then the legacy tags, then the image's tag.
-func (z *zone) copy(ctx context.Context, cfg *copyConfig, dst registry.Repository, im Image, g *graph, r *ImageReport) error {
+func (z *zone) copy(ctx context.Context, cfg *copyConfig, dst registry.Repository, im images.Image, g *graph, r *ImageReport) error {
 	var pushed, mounted atomic.Int64
 	var sent atomic.Int64
 	repoPath := repositoryPath(dst)

@@ -1,4 +1,4 @@
-package images_test
+package imagecopy_test
 
 import (
 	"context"
@@ -28,6 +28,7 @@ import (
 	"github.com/gitless-dev/gitless/internal/peers"
 	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
@@ -167,13 +168,13 @@ func testOptions() registry.Options {
 }
 
 // remoteOpener opens image names as remote repositories; zoneOpener opens them under prefix.
-func remoteOpener(t testing.TB) images.Opener {
+func remoteOpener(t testing.TB) imagecopy.Opener {
 	return func(n string) (registry.Repository, error) { return testOptions().Remote(n) }
 }
 
-func zoneDest(prefix string) images.Destination {
-	return images.Destination{Name: prefix, Open: func(n string) (registry.Repository, error) {
-		return testOptions().Remote(images.ZoneName(prefix, n))
+func zoneDest(prefix string) imagecopy.Destination {
+	return imagecopy.Destination{Name: prefix, Open: func(n string) (registry.Repository, error) {
+		return testOptions().Remote(imagecopy.ZoneName(prefix, n))
 	}}
 }
 

@@ -1,4 +1,4 @@
-package images
+package imagecopy
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -121,7 +122,7 @@ func WithImageDone(fn func(dst string, r ImageReport)) CopyOption {
 // The source is read once per image whatever the number of destinations. Images are copied
 // concurrently. Copy returns one report per destination, in order; the error wraps
 // ErrImagesNotCopied when any image was refused or failed. What was copied stays.
-func Copy(ctx context.Context, lock Lock, src Opener, dsts []Destination, opts ...CopyOption) ([]Report, error) {
+func Copy(ctx context.Context, lock images.Lock, src Opener, dsts []Destination, opts ...CopyOption) ([]Report, error) {
 	cfg := copyConfig{concurrency: DefaultConcurrency, caps: &capabilities{}}
 	for _, o := range opts {
 		o(&cfg)
@@ -181,7 +182,7 @@ func summarize(dsts []Destination, results [][]ImageReport) ([]Report, error) {
 
 // copyImage reads one image's graph at its source once, verifies it when asked, and places it at
 // every destination; it returns one report per destination.
-func copyImage(ctx context.Context, cfg *copyConfig, im Image, open Opener, zones []*zone) []ImageReport {
+func copyImage(ctx context.Context, cfg *copyConfig, im images.Image, open Opener, zones []*zone) []ImageReport {
 	out := make([]ImageReport, len(zones))
 	base := ImageReport{Image: im.Ref, Digest: im.Digest}
 	if base.Image == "" {
@@ -224,16 +225,8 @@ func copyImage(ctx context.Context, cfg *copyConfig, im Image, open Opener, zone
 // layout's org.opencontainers.image.ref.name allows, so the image maps back to where it came from.
 func LayoutTag(name, dgst string) string { return name + "@" + dgst }
 
-// ZoneName is the repository an image named name is copied to under prefix: MirrorName, except that
-// a port in the image's host ("127.0.0.1:5000") becomes "127.0.0.1_5000", since a repository path
-// cannot hold a colon.
-func ZoneName(prefix, name string) string {
-	host, path, ok := strings.Cut(name, "/")
-	if ok && strings.Contains(host, ":") {
-		name = strings.ReplaceAll(host, ":", "_") + "/" + path
-	}
-	return MirrorName(prefix, name)
-}
+// ZoneName is the repository an image named name is copied to under prefix: images.MirrorName.
+func ZoneName(prefix, name string) string { return images.MirrorName(prefix, name) }
 
 // platformOf formats a descriptor's platform as os/arch[/variant].
 func platformOf(p *ocispec.Platform) string {

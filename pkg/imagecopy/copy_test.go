@@ -1,4 +1,4 @@
-package images_test
+package imagecopy_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/config"
-	"github.com/gitless-dev/gitless/pkg/images"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -43,7 +43,7 @@ func TestCopyImagesToZones(t *testing.T) {
 			}
 			prefix := host + "/mirror"
 			// one image at a time, so that the second finds the shared base layer to mount
-			reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(prefix)}, images.WithConcurrency(1))
+			reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(prefix)}, imagecopy.WithConcurrency(1))
 			if err != nil {
 				t.Fatalf("copy: %v\n%+v", err, reports)
 			}
@@ -54,7 +54,7 @@ func TestCopyImagesToZones(t *testing.T) {
 				t.Errorf("the second image mounted no blob (its base layer is in the first image's repository)")
 			}
 			for _, im := range lock.Images {
-				zoneRepo := images.ZoneName(prefix, im.Name)
+				zoneRepo := imagecopy.ZoneName(prefix, im.Name)
 				checkSame(t, im.Name, zoneRepo, im.Digest)
 				if out, err := c.verify(zoneRepo + "@" + im.Digest); err != nil {
 					t.Fatalf("cosign verify at the zone: %v\n%s", err, out)
@@ -64,7 +64,7 @@ func TestCopyImagesToZones(t *testing.T) {
 				}
 			}
 			before, all := w.writes.Load(), w.all.Load()
-			reports, err = images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(prefix)})
+			reports, err = imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(prefix)})
 			if err != nil || reports[0].Present != 2 {
 				t.Fatalf("re-run: %v %+v", err, reports)
 			}
@@ -130,8 +130,8 @@ func TestCopyImagesAirGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layout := images.Destination{Name: "oci-layout:" + dir, Layout: true, Open: func(string) (registry.Repository, error) { return store, nil }}
-	if _, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{layout}); err != nil {
+	layout := imagecopy.Destination{Name: "oci-layout:" + dir, Layout: true, Open: func(string) (registry.Repository, error) { return store, nil }}
+	if _, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{layout}); err != nil {
 		t.Fatalf("hub -> layout: %v", err)
 	}
 	// the other side of the air gap opens the directory afresh
@@ -140,21 +140,21 @@ func TestCopyImagesAirGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, im := range lock.Images {
-		d, err := carried.Resolve(ctx, images.LayoutTag(im.Name, im.Digest))
+		d, err := carried.Resolve(ctx, imagecopy.LayoutTag(im.Name, im.Digest))
 		if err != nil || d.Digest.String() != im.Digest {
-			t.Fatalf("layout name %s: %v %v", images.LayoutTag(im.Name, im.Digest), d.Digest, err)
+			t.Fatalf("layout name %s: %v %v", imagecopy.LayoutTag(im.Name, im.Digest), d.Digest, err)
 		}
 	}
 	z := testregistry.New(t, testregistry.Referrers)
 	prefix := z.Host + "/mirror"
 	fromLayout := func(string) (registry.Repository, error) { return carried, nil }
-	reports, err := images.Copy(ctx, lock, fromLayout, []images.Destination{zoneDest(prefix)})
+	reports, err := imagecopy.Copy(ctx, lock, fromLayout, []imagecopy.Destination{zoneDest(prefix)})
 	if err != nil || reports[0].Copied != 2 {
 		t.Fatalf("layout -> zone: %v %+v", err, reports)
 	}
 	for _, im := range lock.Images {
-		checkSame(t, im.Name, images.ZoneName(prefix, im.Name), im.Digest)
-		if out, err := c.verify(images.ZoneName(prefix, im.Name) + "@" + im.Digest); err != nil {
+		checkSame(t, im.Name, imagecopy.ZoneName(prefix, im.Name), im.Digest)
+		if out, err := c.verify(imagecopy.ZoneName(prefix, im.Name) + "@" + im.Digest); err != nil {
 			t.Fatalf("cosign verify after the air gap: %v\n%s", err, out)
 		}
 	}
@@ -170,15 +170,15 @@ func TestCopyImagesFailingZone(t *testing.T) {
 	sw.Set(testregistry.Fault503)
 	bad := testregistry.New(t, testregistry.Referrers, testregistry.WithMiddleware(sw.Middleware))
 	good := testregistry.New(t, testregistry.Referrers)
-	reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(good.Host + "/m"), zoneDest(bad.Host + "/m")})
-	if !errors.Is(err, images.ErrImagesNotCopied) {
+	reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(good.Host + "/m"), zoneDest(bad.Host + "/m")})
+	if !errors.Is(err, imagecopy.ErrImagesNotCopied) {
 		t.Fatalf("err = %v, want ErrImagesNotCopied", err)
 	}
 	if reports[0].Copied != 2 || reports[1].Failed != 2 {
 		t.Fatalf("reports %+v", reports)
 	}
 	for _, r := range reports[1].Images {
-		if r.Status != images.StatusFailed || !strings.Contains(r.Reason, "503") {
+		if r.Status != imagecopy.StatusFailed || !strings.Contains(r.Reason, "503") {
 			t.Fatalf("failed image report %+v, want the 503 named", r)
 		}
 	}
@@ -201,15 +201,15 @@ func TestCopyImagesVerify(t *testing.T) {
 		return err
 	}
 	z := testregistry.New(t, testregistry.Referrers)
-	reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(z.Host + "/m")}, images.WithVerify(verify))
-	if !errors.Is(err, images.ErrImagesNotCopied) {
+	reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(z.Host + "/m")}, imagecopy.WithVerify(verify))
+	if !errors.Is(err, imagecopy.ErrImagesNotCopied) {
 		t.Fatalf("err = %v", err)
 	}
 	r := reports[0]
-	if r.Copied != 1 || r.Refused != 1 || r.Images[1].Status != images.StatusRefused || !strings.Contains(r.Images[1].Reason, "no signature") {
+	if r.Copied != 1 || r.Refused != 1 || r.Images[1].Status != imagecopy.StatusRefused || !strings.Contains(r.Images[1].Reason, "no signature") {
 		t.Fatalf("report %+v", r)
 	}
-	zone, _ := testOptions().Remote(images.ZoneName(z.Host+"/m", lock.Images[1].Name))
+	zone, _ := testOptions().Remote(imagecopy.ZoneName(z.Host+"/m", lock.Images[1].Name))
 	if _, err := zone.Resolve(ctx, lock.Images[1].Digest); err == nil {
 		t.Fatal("the refused image is at the zone")
 	}
@@ -226,8 +226,8 @@ func TestCopyImagesPlatforms(t *testing.T) {
 	for _, kind := range testregistry.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			z := testregistry.New(t, kind)
-			reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(z.Host + "/m")},
-				images.WithPlatforms([]string{"linux/arm64/v8"}))
+			reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(z.Host + "/m")},
+				imagecopy.WithPlatforms([]string{"linux/arm64/v8"}))
 			if err != nil {
 				if r := reports[0].Images[0].Reason; !strings.Contains(r, "copy without --platform") {
 					t.Fatalf("refused partial index without the way out: %q", r)
@@ -235,7 +235,7 @@ func TestCopyImagesPlatforms(t *testing.T) {
 				t.Logf("%s refuses a partial index: %s", kind, reports[0].Images[0].Reason)
 				return
 			}
-			zoneRepo := images.ZoneName(z.Host+"/m", im.Name)
+			zoneRepo := imagecopy.ZoneName(z.Host+"/m", im.Name)
 			if !bytes.Equal(fetchBytes(t, im.Name, im.Digest), fetchBytes(t, zoneRepo, im.Digest)) {
 				t.Fatal("index differs")
 			}
@@ -253,12 +253,12 @@ func TestCopyImagesPlatforms(t *testing.T) {
 	}
 	t.Run("distribution-binary-partial-indexes", func(t *testing.T) {
 		zone := startDistribution(t, "validation: {manifests: {indexes: {platforms: none}}}\n")
-		reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(zone + "/m")},
-			images.WithPlatforms([]string{"linux/arm64/v8"}))
+		reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(zone + "/m")},
+			imagecopy.WithPlatforms([]string{"linux/arm64/v8"}))
 		if err != nil || reports[0].Copied != 1 {
 			t.Fatalf("%v %+v", err, reports)
 		}
-		zoneRepo := images.ZoneName(zone+"/m", im.Name)
+		zoneRepo := imagecopy.ZoneName(zone+"/m", im.Name)
 		if !bytes.Equal(fetchBytes(t, im.Name, im.Digest), fetchBytes(t, zoneRepo, im.Digest)) {
 			t.Fatal("index differs")
 		}
@@ -274,8 +274,8 @@ func TestCopyImagesPlatforms(t *testing.T) {
 		}
 	})
 	z := testregistry.New(t, testregistry.Referrers)
-	reports, err := images.Copy(ctx, lock, remoteOpener(t), []images.Destination{zoneDest(z.Host + "/m")},
-		images.WithPlatforms([]string{"windows/amd64"}))
+	reports, err := imagecopy.Copy(ctx, lock, remoteOpener(t), []imagecopy.Destination{zoneDest(z.Host + "/m")},
+		imagecopy.WithPlatforms([]string{"windows/amd64"}))
 	if r := reports[0].Images[0].Reason; err == nil || !strings.Contains(r, "no windows/amd64 manifest") || !strings.Contains(r, "linux/amd64") {
 		t.Fatalf("unknown platform: %v, reason %q", err, r)
 	}
@@ -288,10 +288,10 @@ func TestZoneName(t *testing.T) {
 		"127.0.0.1:5000/acme/web":  "zone/m/127.0.0.1_5000/acme/web",
 		"registry.local:443/a/b/c": "zone/m/registry.local_443/a/b/c",
 	} {
-		if got := images.ZoneName("zone/m/", in); got != want {
+		if got := imagecopy.ZoneName("zone/m/", in); got != want {
 			t.Errorf("ZoneName(%q) = %q, want %q", in, got, want)
 		}
-		if _, err := registry.ParseReference(images.ZoneName("zone.example.com/m", in) + "@sha256:" + strings.Repeat("a", 64)); err != nil {
+		if _, err := registry.ParseReference(imagecopy.ZoneName("zone.example.com/m", in) + "@sha256:" + strings.Repeat("a", 64)); err != nil {
 			t.Errorf("%s: %v", in, err)
 		}
 	}

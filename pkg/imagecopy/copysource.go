@@ -1,4 +1,4 @@
-package images
+package imagecopy
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	orasregistry "oras.land/oras-go/v2/registry"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -47,7 +48,7 @@ type legacyTag struct {
 
 // readGraph resolves the locked digest at the image's source, reads its platforms, referrers and
 // legacy tags.
-func readGraph(ctx context.Context, cfg *copyConfig, im Image, open Opener) (*graph, error) {
+func readGraph(ctx context.Context, cfg *copyConfig, im images.Image, open Opener) (*graph, error) {
 	repo, err := open(im.Name)
 	if err != nil {
 		return nil, err
