@@ -175,7 +175,7 @@ func (v *Verifier) notationCandidate(store Store, subject, ref ocispec.Descripto
 		}
 		info, err := v.notation.check(ctx, subject, mediaType, envelope)
 		if err != nil {
-			return nil, invalid("notation signature %s: %w", ref.Digest, err)
+			return nil, invalid("signature %s: %w", ref.Digest, err)
 		}
 		info.Manifest = ref.Digest
 		return info, nil
@@ -217,7 +217,7 @@ func (n *notationTrust) check(ctx context.Context, subject ocispec.Descriptor, m
 		SignatureMediaType: mediaType,
 	})
 	if err != nil {
-		return nil, notationReason(err)
+		return nil, notationReason(outcome, err)
 	}
 	info := &SignatureInfo{}
 	if ec := outcome.EnvelopeContent; ec != nil && len(ec.SignerInfo.CertificateChain) > 0 {
@@ -231,12 +231,21 @@ func (n *notationTrust) check(ctx context.Context, subject ocispec.Descriptor, m
 	return info, nil
 }
 
-// notationReason keeps notation-go's own wording, which names the check that failed ("signature
-// is not produced by a trusted signer", "content descriptor mismatch", an expired certificate).
-func notationReason(err error) error {
+// notationReason keeps notation-go's own wording ("the signature's certificate chain does not
+// contain any trusted certificate", "content descriptor mismatch", an expired certificate) and
+// names the Notary Project check that failed (integrity, authenticity, expiry, revocation).
+func notationReason(outcome *notation.VerificationOutcome, err error) error {
 	var vf notation.ErrorVerificationFailed
 	if errors.As(err, &vf) && vf.Msg != "" {
-		return errors.New(vf.Msg)
+		err = errors.New(vf.Msg)
+	}
+	if outcome == nil {
+		return err
+	}
+	for _, r := range outcome.VerificationResults {
+		if r != nil && r.Error != nil && r.Action == trustpolicy.ActionEnforce {
+			return fmt.Errorf("%s check failed: %w", r.Type, err)
+		}
 	}
 	return err
 }
