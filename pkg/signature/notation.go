@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 
+	coresig "github.com/notaryproject/notation-core-go/signature"
 	// Both Notary Project envelope formats, registered for signature.ParseEnvelope.
 	_ "github.com/notaryproject/notation-core-go/signature/cose"
 	_ "github.com/notaryproject/notation-core-go/signature/jws"
@@ -24,6 +25,7 @@ import (
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
 
 	"github.com/gitless-dev/gitless/pkg/config"
 )
@@ -183,7 +185,7 @@ func (v *Verifier) notationCandidate(store Store, subject, ref ocispec.Descripto
 }
 
 // fetchNotation reads a Notation signature manifest and its one envelope layer.
-func fetchNotation(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (string, []byte, error) {
+func fetchNotation(ctx context.Context, store content.Fetcher, subject, ref ocispec.Descriptor) (string, []byte, error) {
 	mb, err := fetchLimited(ctx, store, ref, MaxManifestSize)
 	if err != nil {
 		return "", nil, err
@@ -269,4 +271,26 @@ func (v *Verifier) missingKind(res *Result) error {
 		}
 	}
 	return nil
+}
+
+// NotationSigner reads the Notation signature manifest ref of subject and returns the subject of
+// its signing certificate, unverified: it says who claims to have signed, for inspect, not whether
+// a policy accepts it (Verify decides that).
+func NotationSigner(ctx context.Context, store content.Fetcher, subject, ref ocispec.Descriptor) (string, error) {
+	mediaType, b, err := fetchNotation(ctx, store, subject, ref)
+	if err != nil {
+		return "", err
+	}
+	env, err := coresig.ParseEnvelope(mediaType, b)
+	if err != nil {
+		return "", fmt.Errorf("parsing notation envelope %s: %w", ref.Digest, err)
+	}
+	c, err := env.Content()
+	if err != nil {
+		return "", fmt.Errorf("reading notation envelope %s: %w", ref.Digest, err)
+	}
+	if len(c.SignerInfo.CertificateChain) == 0 {
+		return "", fmt.Errorf("notation envelope %s carries no certificate", ref.Digest)
+	}
+	return c.SignerInfo.CertificateChain[0].Subject.String(), nil
 }
