@@ -50,6 +50,9 @@ func TestCosign3Interop(t *testing.T) {
 				if out, err := c.runEnv(t, k.password, m.env, append(args, repository+"@"+desc.Digest.String())...); err != nil {
 					t.Fatalf("cosign3 sign: %v\n%s", err, out)
 				}
+				if _, err := sigtest.OpenRepo(t, repository).Resolve(ctx, signature.LegacyTag(desc.Digest)); (err == nil) != (m.name == "new-bundle-format=false") {
+					t.Fatalf("the .sig tag exists: %v; want it only with --new-bundle-format=false", err == nil)
+				}
 				v, err := signature.NewVerifier(&config.Policy{Match: "**", Keys: []string{k.pub}})
 				if err != nil {
 					t.Fatal(err)
