@@ -71,7 +71,9 @@ policies:
 				must(t, err)
 				return c
 			}
-			env := func(ref string) cmp.Env { return cmp.Env{AppName: "app", AppNamespace: "apps", Params: cmp.Params{Ref: ref}} }
+			env := func(ref string) cmp.Env {
+				return cmp.Env{AppName: "app", AppNamespace: "apps", Params: cmp.Params{Ref: ref}}
+			}
 			if out, logs, err := generate(t, cfg(""), nil, env(bound)); err != nil || !strings.Contains(out, "kind: Deployment") {
 				t.Fatalf("generate (bound tag): %v\n%s", err, logs)
 			}
