@@ -10,23 +10,33 @@ export GOBIN="$BIN" GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 ORAS_VERSION=v1.3.6
 HELM_VERSION=v3.22.0
 COSIGN_VERSION=v2.6.5
+COSIGN3_VERSION=v3.1.3
 KUSTOMIZE_VERSION=v5.8.2
 DISTRIBUTION_VERSION=v3.1.2
 
-install() { # name module@version
-  local name=$1 mod=$2 stamp="$BIN/.$1.version"
+install() { # name module@version [binary go install writes, when it differs from name]
+  local name=$1 mod=$2 built=${3:-$1} stamp="$BIN/.$1.version"
   if [ -x "$BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return 0; fi
   echo "installing $mod" >&2
-  go install "$mod"
+  if [ "$built" = "$name" ]; then
+    go install "$mod"
+  else # another major version of a tool whose binary has the same name: build aside, then rename
+    local tmp="$BIN/.build-$name"
+    mkdir -p "$tmp"
+    GOBIN="$tmp" go install "$mod"
+    mv "$tmp/$built" "$BIN/$name"
+    rmdir "$tmp"
+  fi
   echo "$mod" > "$stamp"
 }
 
-tools=${*:-oras helm cosign kustomize registry}
+tools=${*:-oras helm cosign cosign3 kustomize registry}
 for t in $tools; do
   case $t in
     oras) install oras oras.land/oras/cmd/oras@$ORAS_VERSION ;;
     helm) install helm helm.sh/helm/v3/cmd/helm@$HELM_VERSION ;;
     cosign) install cosign github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION ;;
+    cosign3) install cosign3 github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN3_VERSION cosign ;;
     kustomize) install kustomize sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION ;;
     registry) install registry github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION ;;
     *) echo "unknown tool $t" >&2; exit 2 ;;

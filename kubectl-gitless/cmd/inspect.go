@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,14 +11,17 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"oras.land/oras-go/v2/content"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/images"
+	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 type inspectOptions struct {
@@ -55,6 +59,7 @@ func (o *inspectOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	notationSigners(cmd.Context(), o.repo, in)
 	sortReferrers(in.Referrers)
 	return o.Print(o.Out, in, func(w io.Writer) error { return printInspection(w, in) })
 }
@@ -115,6 +120,9 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 	printSection(w, "Referrers", indexes(len(in.Referrers)), func(tw io.Writer, i string) {
 		r := in.Referrers[atoi(i)]
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Kind, r.Digest, orDash(r.ArtifactType), orDash(r.Tag))
+		if r.Signer != "" {
+			fmt.Fprintf(tw, "  \tsigner (unverified): %s\t\t\n", r.Signer)
+		}
 	})
 	return nil
 }
@@ -190,4 +198,19 @@ func entryName(f archive.Entry) string {
 		return f.Name + " -> " + f.Linkname
 	}
 	return f.Name
+}
+
+// notationSigners fills in who each Notation signature says signed it; a signature that cannot be
+// read keeps an empty signer (inspect reports, verify decides).
+func notationSigners(ctx context.Context, f content.Fetcher, in *artifact.Inspection) {
+	subject := ocispec.Descriptor{MediaType: in.MediaType, Digest: digest.Digest(in.Digest), Size: in.Size}
+	for i, r := range in.Referrers {
+		if r.Kind != artifact.LabelNotation {
+			continue
+		}
+		ref := ocispec.Descriptor{MediaType: r.MediaType, Digest: digest.Digest(r.Digest), Size: r.Size}
+		if s, err := signature.NotationSigner(ctx, f, subject, ref); err == nil {
+			in.Referrers[i].Signer = s
+		}
+	}
 }

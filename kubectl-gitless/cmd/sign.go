@@ -29,22 +29,25 @@ func newSignCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &signOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
 		Use:   "sign REF --key cosign.key",
-		Short: "Sign an artifact with a cosign key (Sigstore bundle referrer, or legacy .sig tag)",
+		Short: "Sign an artifact with a cosign key (Sigstore bundle referrer, or legacy .sig tag) or a Notation key and certificate",
 		Long: `Sign the manifest REF names, by digest. Signing through a tag binds the tag: the tag is part of the
 signed content, so a registry cannot later serve another digest under it without verification noticing.
 No transparency-log upload happens unless --tlog-upload names a Rekor.
 Stdout carries the signed artifact's pinned reference (registry/repo@sha256:...), as publish prints it;
 the signature's own reference is labelled on stderr, and both are fields of -o json.`,
 		Example: `  COSIGN_PASSWORD=... kubectl gitless sign registry.example.com/platform/app:1.4.0 --key cosign.key
-  kubectl gitless sign registry.example.com/platform/app@sha256:... --key cosign.key --signature-format legacy`,
+  kubectl gitless sign registry.example.com/platform/app@sha256:... --key cosign.key --signature-format legacy
+  kubectl gitless sign registry.example.com/platform/app:1.4.0 --format notation --key signer.key --cert signer.crt`,
 		Args:              cobra.ExactArgs(1),
 		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
 	}
 	o.addFlags(c)
 	o.Signing.AddFlags(c.Flags())
+	c.Flags().StringVar(&o.Signing.Format, "format", string(signature.FormatBundle), "same as --signature-format")
 	registerCompletions(c)
-	_ = c.RegisterFlagCompletionFunc("signature-format", fixedCompletion("bundle", "legacy"))
+	_ = c.RegisterFlagCompletionFunc("signature-format", fixedCompletion("bundle", "legacy", "notation"))
+	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion("bundle", "legacy", "notation"))
 	return c
 }
 

@@ -18,6 +18,7 @@ const (
 	LabelFlux            = "Flux artifact"
 	LabelCosignSignature = "cosign signature"
 	LabelSigstoreBundle  = "Sigstore bundle"
+	LabelNotation        = "Notation signature"
 	LabelSPDX            = "SPDX SBOM"
 	LabelCycloneDX       = "CycloneDX SBOM"
 	LabelInToto          = "in-toto attestation"
@@ -35,6 +36,9 @@ type Referrer struct {
 	Via         string            `json:"via"`
 	Tag         string            `json:"tag,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Signer is the subject of a Notation signature's signing certificate, as the envelope claims it
+	// (unverified; filled in by the caller that reads envelopes).
+	Signer string `json:"signer,omitempty"`
 }
 
 // legacySuffixes are cosign's tag-based attachments: sha256-<hex>.sig, .att, .sbom.
@@ -88,6 +92,8 @@ func labelReferrer(d ocispec.Descriptor) string {
 		return LabelSigstoreBundle
 	case t == MediaTypeCosignSimpleSign:
 		return LabelCosignSignature
+	case t == mediaTypeNotation:
+		return LabelNotation
 	case strings.HasPrefix(t, mediaTypeSPDX), t == mediaTypeSPDXText:
 		return LabelSPDX
 	case strings.HasPrefix(t, "application/vnd.cyclonedx"):
@@ -110,6 +116,9 @@ func labelArtifact(artifactType, configMediaType string) string {
 	}
 	return LabelUnknown
 }
+
+// mediaTypeNotation is the Notary Project signature's artifact type (its config media type).
+const mediaTypeNotation = "application/vnd.cncf.notary.signature"
 
 // isSignaturePredicate reports the predicate types cosign uses for a plain signature in bundle form.
 func isSignaturePredicate(p string) bool {

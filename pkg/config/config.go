@@ -152,6 +152,12 @@ type Policy struct {
 	// Keys are PEM public key files, or directories whose *.pub and *.pem files are keys.
 	Keys    []string `json:"keys,omitempty"`
 	Keyless *Keyless `json:"keyless,omitempty"`
+	// Notation accepts Notary Project signatures (see Notation), instead of or as well as cosign's.
+	Notation *Notation `json:"notation,omitempty"`
+	// RequireAllKinds, when the policy names both cosign trust (keys or keyless) and Notation
+	// trust, requires a valid signature of each kind; by default any one valid signature of an
+	// accepted kind is enough.
+	RequireAllKinds bool `json:"requireAllKinds,omitempty"`
 	// InsecureAcceptUnsigned accepts artifacts without checking signatures; for development only,
 	// and every use is logged as a warning.
 	InsecureAcceptUnsigned bool `json:"insecureAcceptUnsigned,omitempty"`

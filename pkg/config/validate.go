@@ -80,8 +80,8 @@ func (p *Policy) Validate() error {
 			n++
 		}
 	}
-	if n != 1 {
-		return fmt.Errorf("policy %q: set exactly one of keys, keyless or insecureAcceptUnsigned", p.Match)
+	if err := p.validateKinds(n); err != nil {
+		return fmt.Errorf("policy %q: %w", p.Match, err)
 	}
 	if p.AllowUnboundTags && p.RequireTagBinding {
 		return fmt.Errorf("policy %q: allowUnboundTags contradicts requireTagBinding: remove requireTagBinding (deprecated; binding is the default)", p.Match)

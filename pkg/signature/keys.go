@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/notaryproject/notation-go"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	sigsig "github.com/sigstore/sigstore/pkg/signature"
@@ -22,6 +23,8 @@ type Signer struct {
 	sv    sigsig.SignerVerifier
 	cert  []byte // PEM leaf certificate, or nil
 	chain []byte // PEM intermediates and root, or nil
+	// notation signs Notary Project envelopes (NewNotationSigner); sv is nil then.
+	notation notation.Signer
 }
 
 // SignerOption configures NewSigner.

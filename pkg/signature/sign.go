@@ -49,6 +49,7 @@ type signOptions struct {
 	tag         string
 	annotations map[string]string
 	rekorURL    string
+	envelope    string
 }
 
 // SignOption configures Sign.
@@ -82,6 +83,9 @@ func Sign(ctx context.Context, target oras.Target, signer *Signer, repository st
 	if signer == nil {
 		return ocispec.Descriptor{}, errors.New("signing: no signer (load one with LoadSigner)")
 	}
+	if err := signer.fits(o.format); err != nil {
+		return ocispec.Descriptor{}, err
+	}
 	if o.rekorURL != "" {
 		return ocispec.Descriptor{}, fmt.Errorf("transparency-log upload: %w", ErrUnsupported)
 	}
@@ -99,8 +103,10 @@ func Sign(ctx context.Context, target oras.Target, signer *Signer, repository st
 		return signBundle(ctx, target, signer, repository, subject, &o)
 	case FormatLegacy:
 		return signLegacy(ctx, target, signer, repository, subject, &o)
+	case FormatNotation:
+		return signNotation(ctx, target, signer, repository, subject, &o)
 	default:
-		return ocispec.Descriptor{}, fmt.Errorf("signature format %q: %w (use %q or %q)", o.format, ErrUnsupported, FormatBundle, FormatLegacy)
+		return ocispec.Descriptor{}, fmt.Errorf("signature format %q: %w (use %q, %q or %q)", o.format, ErrUnsupported, FormatBundle, FormatLegacy, FormatNotation)
 	}
 }
 

@@ -62,12 +62,12 @@ func sourcesOf(store Store) []Source {
 // manifests that may hold legacy simple-signing layers (the .sig tag, then cosign OCI 1.1
 // signature referrers).
 type listed struct {
-	bundles, legacy []ocispec.Descriptor
+	bundles, legacy, notations []ocispec.Descriptor
 }
 
 // listSource lists one source, keeping at most max referrers of the kinds that can hold a signature.
 func listSource(ctx context.Context, store Store, subject ocispec.Descriptor, max int) (*listed, error) {
-	bundles, sigs, err := listReferrers(ctx, store, subject, max)
+	bundles, sigs, notations, err := listReferrers(ctx, store, subject, max)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func listSource(ctx context.Context, store Store, subject ocispec.Descriptor, ma
 	if err != nil {
 		return nil, err
 	}
-	return &listed{bundles: bundles, legacy: legacy}, nil
+	return &listed{bundles: bundles, legacy: legacy, notations: notations}, nil
 }
 
 // errEnough stops a referrers listing once the cap is reached.
@@ -112,7 +112,7 @@ func capped(refs []ocispec.Descriptor, max int) []ocispec.Descriptor {
 			break
 		}
 		switch r.ArtifactType {
-		case BundleMediaType, "", ocispec.MediaTypeEmptyJSON, SignatureArtifactType:
+		case BundleMediaType, "", ocispec.MediaTypeEmptyJSON, SignatureArtifactType, NotationArtifactType:
 			out = append(out, r)
 		}
 	}
@@ -191,6 +191,16 @@ func (v *Verifier) sourceCandidates(ctx context.Context, store Store, subject oc
 			budget -= len(legacy) - 1
 		}
 		g.cands = append(g.cands, legacy...)
+	}
+	for _, ref := range l.notations {
+		if budget == 0 {
+			return g
+		}
+		if !seen[ref.Digest] {
+			seen[ref.Digest] = true
+			g.cands = append(g.cands, v.notationCandidate(store, subject, ref, src.Upstream))
+			budget--
+		}
 	}
 	return g
 }

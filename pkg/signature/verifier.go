@@ -30,6 +30,8 @@ const (
 type Verifier struct {
 	keys            []*PublicKey
 	keyless         *keyless
+	notation        *notationTrust
+	requireAll      bool
 	insecure        bool
 	allowUnboundTag bool
 	maxCandidates   int
@@ -101,8 +103,11 @@ func NewVerifier(p *config.Policy, opts ...VerifierOption) (*Verifier, error) {
 		if j, err := rootJSON(kl.trusted); err == nil {
 			h.Write(j)
 		}
-	default:
+	case p.Notation == nil:
 		return nil, ErrNoTrust
+	}
+	if err := v.addNotation(p, h); err != nil {
+		return nil, err
 	}
 	v.policyHash = hex.EncodeToString(h.Sum(nil))
 	return v, nil
@@ -163,12 +168,19 @@ func rootJSON(tm root.TrustedMaterial) ([]byte, error) {
 
 // describe names the trust for messages.
 func (v *Verifier) describe() string {
-	if v.keyless != nil {
-		return "the keyless identity"
+	var kinds []string
+	switch {
+	case v.keyless != nil:
+		kinds = append(kinds, "the keyless identity")
+	case len(v.keys) > 0:
+		src := make([]string, len(v.keys))
+		for i, k := range v.keys {
+			src[i] = k.Source
+		}
+		kinds = append(kinds, "keys "+strings.Join(src, ", "))
 	}
-	src := make([]string, len(v.keys))
-	for i, k := range v.keys {
-		src[i] = k.Source
+	if v.notation != nil {
+		kinds = append(kinds, "notation certificates "+strings.Join(v.notation.sources, ", "))
 	}
-	return "keys " + strings.Join(src, ", ")
+	return strings.Join(kinds, " and ")
 }

@@ -235,7 +235,7 @@ func (v *Verifier) verifyAll(ctx context.Context, store Store, subject ocispec.D
 	}
 	switch {
 	case len(res.Signatures) > 0:
-		return res, nil
+		return res, v.missingKind(res)
 	case len(invalids) > 0:
 		return nil, fmt.Errorf("%w: %d signature(s) examined with %s: %w", ErrNoValidSignature, len(invalids), v.describe(), errors.Join(firstN(invalids, 3)...))
 	case len(failures) > 0: // transport failures are not verdicts

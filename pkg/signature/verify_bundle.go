@@ -21,10 +21,10 @@ import (
 // manifests. Referrers are listed unfiltered because some registries (go-containerregistry's among
 // them) report the config media type as artifactType, which for cosign's bundles is the empty
 // descriptor's; those stay bundle candidates after the ones that declare the bundle type.
-func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor, max int) (bundles, sigs []ocispec.Descriptor, err error) {
+func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor, max int) (bundles, sigs, notations []ocispec.Descriptor, err error) {
 	refs, err := referrers(ctx, store, subject, max)
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
-		return nil, nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
+		return nil, nil, nil, fmt.Errorf("listing referrers of %s: %w", subject.Digest, err)
 	}
 	var undeclared []ocispec.Descriptor
 	for _, r := range refs {
@@ -35,9 +35,11 @@ func listReferrers(ctx context.Context, store Store, subject ocispec.Descriptor,
 			undeclared = append(undeclared, r)
 		case SignatureArtifactType:
 			sigs = append(sigs, r)
+		case NotationArtifactType:
+			notations = append(notations, r)
 		}
 	}
-	return append(bundles, undeclared...), sigs, nil
+	return append(bundles, undeclared...), sigs, notations, nil
 }
 
 func (v *Verifier) bundleCandidate(store Store, subject, ref ocispec.Descriptor, upstream bool) candidate {

@@ -31,6 +31,12 @@ const emptyTrustedRoot = `{"mediaType":"application/vnd.dev.sigstore.trustedroot
 // skipped unless GITLESS_PEERS=required.
 func cosignBin(t *testing.T) string {
 	t.Helper()
+	return cosignBinNamed(t, "cosign")
+}
+
+// cosignBinNamed finds the cosign CLI installed as name (cosign for v2, cosign3 for v3).
+func cosignBinNamed(t *testing.T, name string) string {
+	t.Helper()
 	dirs := []string{os.Getenv("GITLESS_BIN_DIR")}
 	_, file, _, _ := runtime.Caller(0)
 	dirs = append(dirs, filepath.Join(filepath.Dir(file), "..", "..", "bin"))
@@ -38,15 +44,15 @@ func cosignBin(t *testing.T) string {
 		if d == "" {
 			continue
 		}
-		p := filepath.Join(d, "cosign")
+		p := filepath.Join(d, name)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 			return p
 		}
 	}
 	if os.Getenv("GITLESS_PEERS") == "required" {
-		t.Fatal("cosign not found in $GITLESS_BIN_DIR or ./bin; run scripts/install-tools.sh cosign")
+		t.Fatal(name + " not found in $GITLESS_BIN_DIR or ./bin; run scripts/install-tools.sh " + name)
 	}
-	t.Skip("cosign not found; run scripts/install-tools.sh cosign (GITLESS_PEERS=required makes this fatal)")
+	t.Skip(name + " not found; run scripts/install-tools.sh " + name + " (GITLESS_PEERS=required makes this fatal)")
 	return ""
 }
 

@@ -20,13 +20,19 @@ type Signing struct {
 	Format      string
 	Annotations []string
 	TlogUpload  string
+	// Cert and Envelope are for the notation format: the certificate chain issued for Key, and
+	// jws or cose.
+	Cert     string
+	Envelope string
 }
 
 // AddFlags registers the signing flags.
 func (o *Signing) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Key, "key", "", "cosign private key file (password from COSIGN_PASSWORD, or a prompt on a terminal)")
+	fs.StringVar(&o.Key, "key", "", "cosign private key file (password from COSIGN_PASSWORD, or a prompt on a terminal); with notation, an unencrypted PEM key")
 	fs.StringVar(&o.Format, "signature-format", string(signature.FormatBundle),
-		"bundle (Sigstore bundle as an OCI 1.1 referrer, cosign v3's default) or legacy (sha256-<hex>.sig tag)")
+		"bundle (Sigstore bundle as an OCI 1.1 referrer, cosign v3's default), legacy (sha256-<hex>.sig tag) or notation (Notary Project signature referrer, with --cert)")
+	fs.StringVar(&o.Cert, "cert", "", "notation: PEM certificate chain issued for --key, leaf first")
+	fs.StringVar(&o.Envelope, "notation-envelope", "jws", "notation: envelope format, jws or cose")
 	fs.StringArrayVar(&o.Annotations, "signature-annotation", nil, "annotation key=value signed into the payload (repeatable)")
 	fs.StringVar(&o.TlogUpload, "tlog-upload", "", "upload to this Rekor transparency log URL (default: no upload)")
 }
@@ -38,15 +44,29 @@ func (o *Signing) Validate() error {
 	}
 	switch signature.Format(o.Format) {
 	case signature.FormatBundle, signature.FormatLegacy:
+		if o.Cert != "" {
+			return Usagef("--cert is for --signature-format notation (a cosign key carries no certificate here)")
+		}
+		return nil
+	case signature.FormatNotation:
+		if o.Cert == "" {
+			return Usagef("--signature-format notation needs --cert: the PEM certificate chain issued for --key")
+		}
+		if o.Envelope != "jws" && o.Envelope != "cose" {
+			return Usagef("unknown --notation-envelope %q: use jws or cose", o.Envelope)
+		}
 		return nil
 	}
-	return Usagef("unknown --signature-format %q: use bundle or legacy", o.Format)
+	return Usagef("unknown --signature-format %q: use bundle, legacy or notation", o.Format)
 }
 
 // Signer loads the key, reading the password from COSIGN_PASSWORD or prompting on errOut's terminal.
 func (o *Signing) Signer(in io.Reader, errOut io.Writer) (*signature.Signer, error) {
 	if err := privateKeyFile(o.Key); err != nil {
 		return nil, err
+	}
+	if signature.Format(o.Format) == signature.FormatNotation {
+		return signature.LoadNotationSigner(o.Key, o.Cert)
 	}
 	pw, err := Password(in, errOut)
 	if err != nil {
@@ -60,6 +80,9 @@ func (o *Signing) SignOptions(tag string) ([]signature.SignOption, error) {
 	opts := []signature.SignOption{signature.WithFormat(signature.Format(o.Format))}
 	if tag != "" {
 		opts = append(opts, signature.WithTag(tag))
+	}
+	if o.Envelope == "cose" {
+		opts = append(opts, signature.WithEnvelope(signature.NotationCOSEMediaType))
 	}
 	if len(o.Annotations) > 0 {
 		a := map[string]string{}

@@ -16,6 +16,9 @@ type Trust struct {
 	CertOIDCIssuer       string
 	CertOIDCIssuerRegExp string
 	TrustedRoot          string
+	// NotationCerts and NotationIdentities trust Notation signatures (the policy's notation entry).
+	NotationCerts      []string
+	NotationIdentities []string
 	// AllowUnboundTags accepts a tag that no signature binds (the policy's allowUnboundTags) on the
 	// --key and keyless paths; a --policy file says it itself.
 	AllowUnboundTags bool
@@ -36,6 +39,8 @@ func (o *Trust) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CertOIDCIssuerRegExp, "certificate-oidc-issuer-regexp", "", "keyless: OIDC issuer regexp, anchored (^...$)")
 	fs.StringVar(&o.TrustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (private Sigstore, offline zones)")
 	fs.StringVar(&o.Project, "project", "", "with --policy: the Argo CD project of the Application (ARGOCD_APP_PROJECT_NAME); policies and credentials scoped to projects apply as in the sidecar, and a scoped policy refuses a request without one")
+	fs.StringArrayVar(&o.NotationCerts, "notation-certificate", nil, "Notation: trusted CA certificate file or directory (repeatable)")
+	fs.StringArrayVar(&o.NotationIdentities, "notation-identity", nil, `Notation: trusted signer, "x509.subject: C=..., ST=..., O=..., CN=..." or "*" (repeatable)`)
 	fs.BoolVar(&o.AllowUnboundTags, "allow-unbound-tags", false, "accept a tag that no signature binds (plain cosign sign), with a warning; unsafe: any signed digest could be served under the tag")
 }
 
@@ -47,14 +52,16 @@ func (o *Trust) keyless() bool {
 // identity regexps without ^ and $.
 func (o *Trust) Validate() error {
 	switch {
-	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless()):
-		return Usagef("--policy cannot be combined with --key or keyless flags")
+	case o.Policy != "" && (len(o.Keys) > 0 || o.keyless() || o.notation()):
+		return Usagef("--policy cannot be combined with --key, keyless or notation flags")
+	case o.notation() && (len(o.NotationCerts) == 0 || len(o.NotationIdentities) == 0):
+		return Usagef(`Notation verification needs both --notation-certificate and --notation-identity ("x509.subject: ..." or "*")`)
 	case o.Policy == "" && o.Project != "":
 		return Usagef("--project applies to the projects scopes of a --policy file: add --policy FILE")
 	case o.Policy != "" && o.AllowUnboundTags:
 		return Usagef("--allow-unbound-tags cannot be combined with --policy: set allowUnboundTags: true in the policy instead")
-	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless():
-		return Usagef("say whom to trust: --key FILE|DIR, --policy FILE, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]")
+	case o.Policy == "" && len(o.Keys) == 0 && !o.keyless() && !o.notation():
+		return Usagef("say whom to trust: --key FILE|DIR, --policy FILE, --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --notation-certificate with --notation-identity")
 	case o.keyless() && ((o.CertIdentity == "" && o.CertIdentityRegExp == "") || (o.CertOIDCIssuer == "" && o.CertOIDCIssuerRegExp == "")):
 		return Usagef("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]")
 	}
@@ -77,8 +84,16 @@ func (o *Trust) PolicyFor(repository string) (*config.Policy, error) {
 		p.Keyless = &config.Keyless{Issuer: o.CertOIDCIssuer, IssuerRegExp: o.CertOIDCIssuerRegExp,
 			Subject: o.CertIdentity, SubjectRegExp: o.CertIdentityRegExp, TrustedRoot: o.TrustedRoot}
 	}
+	if o.notation() {
+		p.Notation = &config.Notation{Certificates: o.NotationCerts, TrustedIdentities: o.NotationIdentities}
+		if err := p.Notation.Validate(); err != nil {
+			return nil, Usage(err)
+		}
+	}
 	return p, nil
 }
+
+func (o *Trust) notation() bool { return len(o.NotationCerts) > 0 || len(o.NotationIdentities) > 0 }
 
 // Config loads the --policy file (once); nil without --policy.
 func (o *Trust) Config() (*config.Config, error) {
