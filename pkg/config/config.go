@@ -161,6 +161,9 @@ type Policy struct {
 	// AllowEmpty lets an artifact that renders no objects through: Argo CD then prunes every live
 	// object of the Application. Without it the sidecar refuses an empty render; every use is logged.
 	AllowEmpty bool `json:"allowEmpty,omitempty"`
+	// Provenance, when set, accepts an artifact only with a SLSA provenance attestation signed under
+	// this policy's keys or identity, for the artifact's digest, whose source matches (see Provenance).
+	Provenance *Provenance `json:"provenance,omitempty"`
 
 	re *regexp.Regexp
 }
