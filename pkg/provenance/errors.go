@@ -47,7 +47,9 @@ func (e *MismatchError) Error() string {
 }
 
 // Is makes a mismatch a refusal.
-func (e *MismatchError) Is(target error) bool { return target == ErrProvenanceRefused }
+func (e *MismatchError) Is(target error) bool {
+	return target == ErrProvenanceRefused || errors.Is(ErrProvenanceRefused, target)
+}
 
 func fieldNoun(field string) string {
 	switch field {

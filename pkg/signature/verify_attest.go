@@ -227,3 +227,36 @@ func dsseBundle(raw []byte, certPEM string) (*sgbundle.Bundle, error) {
 	return sgbundle.NewBundle(&protobundle.Bundle{MediaType: BundleMediaType, VerificationMaterial: vm,
 		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: pe}})
 }
+
+// ReadAttestations returns the statements of subject's attestations of predicateType WITHOUT
+// verifying them (Attestation.KeyID and the certificate fields stay empty): for display (inspect),
+// never for a decision. Unreadable attestations are skipped.
+func ReadAttestations(ctx context.Context, store Store, subject ocispec.Descriptor, predicateType string) ([]Attestation, error) {
+	ms, err := attestationManifests(ctx, store, subject, predicateType, MaxCandidates)
+	if err != nil {
+		return nil, err
+	}
+	var out []Attestation
+	for _, m := range ms {
+		var bundles []*sgbundle.Bundle
+		format := FormatBundle
+		if m.legacy {
+			format = FormatLegacy
+			bundles, _ = legacyAttestations(ctx, store, m.desc, predicateType, MaxCandidates)
+		} else if b, err := fetchBundle(ctx, store, subject, m.desc); err == nil {
+			bundles = []*sgbundle.Bundle{b}
+		}
+		for _, b := range bundles {
+			payload := b.GetDsseEnvelope().GetPayload()
+			var st struct {
+				PredicateType string `json:"predicateType"`
+			}
+			if json.Unmarshal(payload, &st) != nil || st.PredicateType != predicateType {
+				continue
+			}
+			out = append(out, Attestation{SignatureInfo: SignatureInfo{Format: format, Manifest: m.desc.Digest},
+				PredicateType: predicateType, Statement: payload})
+		}
+	}
+	return out, nil
+}
