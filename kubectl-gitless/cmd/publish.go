@@ -45,6 +45,10 @@ A Kustomize overlay whose bases lie outside PATH is packed with the smallest dir
 The packed content is rendered first, as the sidecar will render it: content that does not render, or
 renders no objects (which would make Argo CD prune everything), is refused. Publishing without --sign onto
 a tag whose digest is signed is refused (the tag would stop verifying) unless --force is given.
+A checkout whose packed files differ from HEAD is refused (the revision annotation would name a commit
+that is not what was packed) unless --allow-dirty, which records the revision as <sha>-dirty. With
+--sign, a signed SLSA provenance attestation (source, revision, ref, --builder-id) is attached as well,
+in the --signature-format of the signatures.
 The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 		Example: `  kubectl gitless publish ./deploy/overlays/prod registry.example.com/platform/app:1.4.0,latest
   kubectl gitless publish ./charts/app registry.example.com/charts/app     # tag = chart version

@@ -53,16 +53,16 @@ func checkClean(ctx context.Context, p *publishPlan, layerPath string, opts Publ
 		return nil
 	}
 	if !opts.AllowDirty {
-		return fmt.Errorf("%w: %s differ from %s (HEAD): commit them (or add them to .gitlessignore), "+
-			"or publish with --allow-dirty to record the revision as %s%s", ErrDirtyCheckout, listFew(differ),
-			short(p.git.Revision), short(p.git.Revision), DirtySuffix)
+		return fmt.Errorf("%w: files that differ from HEAD (%s): %s; commit them (or add them to .gitlessignore), "+
+			"or publish with --allow-dirty to record the revision as %s%s", ErrDirtyCheckout, short(p.git.Revision),
+			listFew(differ), short(p.git.Revision), DirtySuffix)
 	}
 	p.dirty = true
 	if _, given := opts.Annotations[ocispec.AnnotationRevision]; opts.Revision == "" && !given {
 		p.annotations[ocispec.AnnotationRevision] = p.git.Revision + DirtySuffix
 	}
 	if opts.Warn != nil {
-		opts.Warn(fmt.Sprintf("publishing a dirty checkout (%s differ from HEAD): revision recorded as %s",
+		opts.Warn(fmt.Sprintf("publishing a dirty checkout (files that differ from HEAD: %s): revision recorded as %s",
 			listFew(differ), p.annotations[ocispec.AnnotationRevision]))
 	}
 	return nil
