@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -54,8 +55,12 @@ func git(ctx context.Context, dir string, args ...string) string {
 // state differs from HEAD: modified, added, deleted, untracked and git-ignored files, since publish
 // packs what is on disk, not what git tracks.
 func changedFiles(ctx context.Context, root string) ([]changedFile, error) {
+	pathspec := "."
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() { // a single file is packed under its name
+		root, pathspec = filepath.Dir(root), filepath.Base(root)
+	}
 	cmd := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain=v1", "-z",
-		"--untracked-files=all", "--ignored=matching", "--no-renames", "--", ".")
+		"--untracked-files=all", "--ignored=matching", "--no-renames", "--", pathspec)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("reading the checkout's state with git status: %w", err)
