@@ -70,3 +70,25 @@ func TestGenerateRequiresProvenance(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateProvenanceCachedNeedsNoNetwork: an accepted provenance is cached with the digest, so a
+// pinned, cached digest renders with the registries down, as without a provenance requirement.
+func TestGenerateProvenanceCachedNeedsNoNetwork(t *testing.T) {
+	w := newWorld(t, testregistry.Referrers, nil, nil)
+	cfg := w.config(t, provenancePolicy)
+	w.attestExample(t, "kustomize", "refs/heads/main", w.signer, signature.FormatBundle)
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	ref, _, d := w.resolveRef(t, w.refs["kustomize"])
+	env := cmp.Env{AppName: "gb", AppNamespace: "apps", Params: cmp.Params{Ref: ref.WithDigest(d.Digest).String()}}
+	cold, logs, err := generate(t, cfg, c, env)
+	if err != nil {
+		t.Fatalf("cold: %v\n%s", err, logs)
+	}
+	w.hub.Close()
+	w.zone.Close()
+	warm, logs, err := generate(t, cfg, c, env)
+	if err != nil || warm != cold || !strings.Contains(logs, "provenance verified (cached)") {
+		t.Fatalf("warm with registries down: %v\n%s", err, logs)
+	}
+}
