@@ -40,8 +40,20 @@ export COSIGN_PASSWORD=demo
 step "a cosign key pair (the same files cosign generate-key-pair writes)"
 kg generate-key-pair --output-key-prefix "$DEMO/keys/cosign"
 
-step "publish the Kustomize overlay (its ../../base travels with it) to the hub, signed"
-REF=$(kg publish examples/kustomize/overlays/zone-a "$HUB/platform/guestbook:1.4.0,latest" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key" -q | head -n1)
+step "provenance: the example repository (a git checkout whose origin is git.example.com, branch main)"
+SRC=$DEMO/source # the Kustomize example as its own repository, so the demo controls source and ref
+cp -R examples/kustomize "$SRC"
+gitd() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.com \
+  GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.com git -C "$SRC" "$@"; }
+gitd init -q -b main && gitd add . && gitd commit -q -m "guestbook configuration"
+gitd remote add origin https://git.example.com/platform/guestbook.git
+echo "# uncommitted" >> "$SRC/base/service.yaml"
+set +e; kg publish "$SRC/overlays/zone-a" "$HUB/platform/guestbook:1.4.0" --plain-http --images=record -q; echo "exit code: $? (a dirty checkout is refused)"; set -e
+gitd checkout -q -- base/service.yaml
+
+step "publish the Kustomize overlay (its ../../base travels with it) to the hub, signed, with its SLSA provenance"
+REF=$(kg publish "$SRC/overlays/zone-a" "$HUB/platform/guestbook:1.4.0,latest" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key" -q \
+  --builder-id https://ci.example.com/demo | head -n1)
 echo "$REF"
 
 step "publish the Helm chart and the plain manifests, signed"
@@ -75,6 +87,11 @@ registries:
     plainHTTP: true
     mirrors: [{host: $ZONE, plainHTTP: true}]
 policies:
+  - match: "$HUB/platform/guestbook"   # provenance required: built from git.example.com/platform/*, branch main
+    keys: [$DEMO/keys]
+    provenance:
+      sourceRepositories: ["https://git.example.com/platform/*"]
+      refs: [refs/heads/main]
   - match: "$HUB/**"
     keys: [$DEMO/keys]
 YAML
@@ -96,4 +113,14 @@ out=$(sidecar ARGOCD_ENV_GITLESS_REF="$HUB/platform/unsigned:1.0.0"); code=$?
 set -e
 echo "exit code: $code, stdout bytes: ${#out}"; tail -n1 "$DEMO/sidecar.log"
 [ "$code" -ne 0 ] && [ -z "$out" ]
+step "provenance: a signed artifact from another source is refused for platform/guestbook"
+kg publish examples/plain "$HUB/platform/guestbook:rogue" --plain-http --images=record --sign --key "$DEMO/keys/cosign.key" -q \
+  --source https://git.example.com/elsewhere/tools --source-ref refs/heads/main >/dev/null
+set +e
+out=$(sidecar ARGOCD_ENV_GITLESS_REF="$HUB/platform/guestbook:rogue"); code=$?
+set -e
+echo "exit code: $code, stdout bytes: ${#out}"; tail -n1 "$DEMO/sidecar.log"
+[ "$code" -ne 0 ] && [ -z "$out" ]
+kg verify "$HUB/platform/guestbook:1.4.0" --plain-http --policy "$DEMO/config.yaml"
+
 step "done"

@@ -22,6 +22,8 @@ import (
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/signature"
+	"github.com/gitless-dev/gitless/pkg/provenance"
+	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 type inspectOptions struct {
@@ -61,7 +63,38 @@ func (o *inspectOptions) Run(cmd *cobra.Command) error {
 	}
 	notationSigners(cmd.Context(), o.repo, in)
 	sortReferrers(in.Referrers)
-	return o.Print(o.Out, in, func(w io.Writer) error { return printInspection(w, in) })
+	out := inspectResult{Inspection: in}
+	subject := ocispec.Descriptor{MediaType: in.MediaType, Digest: digest.Digest(in.Digest), Size: in.Size}
+	if out.Provenance, err = provenance.Read(cmd.Context(), o.repo, subject); err != nil {
+		return registry.Classify(err, "reading provenance attestations")
+	}
+	return o.Print(o.Out, out, func(w io.Writer) error {
+		if err := printInspection(w, in); err != nil {
+			return err
+		}
+		printProvenance(w, out.Provenance)
+		return nil
+	})
+}
+
+// inspectResult is the inspection with the provenance statements found (not verified: verify --policy
+// checks them).
+type inspectResult struct {
+	*artifact.Inspection
+	Provenance []provenance.Found `json:"provenance,omitempty"`
+}
+
+// printProvenance lists the provenance statements found, next to the referrers; nothing when none.
+func printProvenance(w io.Writer, found []provenance.Found) {
+	if len(found) == 0 {
+		return
+	}
+	printSection(w, "Provenance (SLSA v1, signatures not checked: verify --policy checks them)", indexes(len(found)), func(tw io.Writer, i string) {
+		p := found[atoi(i)]
+		rev := orDash(p.Source.Revision)
+		fmt.Fprintf(tw, "  source %s\trevision %s\tref %s\tbuilder %s\t%s %s\n",
+			orDash(p.Source.Repository), rev, orDash(p.Source.Ref), orDash(p.BuilderID), p.Format, p.Manifest)
+	})
 }
 
 // sortReferrers orders referrers by artifact type, then creation time, then digest: registries list

@@ -6,12 +6,14 @@ import (
 	"io"
 	"strings"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/images"
+	"github.com/gitless-dev/gitless/pkg/provenance"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
 )
@@ -20,6 +22,7 @@ type publishOptions struct {
 	options.Registry
 	options.Output
 	options.Signing
+	options.Provenance
 	genericiooptions.IOStreams
 
 	sign         bool
@@ -48,6 +51,10 @@ to a digest at its registry and recorded in the manifest as a signed images lock
 point the manifests at a zone's copy by digest (--images=record keeps what cannot be resolved unpinned,
 --images=off records no lock). Publishing without --sign onto
 a tag whose digest is signed is refused (the tag would stop verifying) unless --force is given.
+A checkout whose packed files differ from HEAD is refused (the revision annotation would name a commit
+that is not what was packed) unless --allow-dirty, which records the revision as <sha>-dirty. With
+--sign, a signed SLSA provenance attestation (source, revision, ref, --builder-id) is attached as well,
+in the --signature-format of the signatures.
 The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 		Example: `  kubectl gitless publish ./deploy/overlays/prod registry.example.com/platform/app:1.4.0,latest
   kubectl gitless publish ./charts/app registry.example.com/charts/app     # tag = chart version
@@ -78,7 +85,9 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.StringArrayVar(&o.publish.Images.Extra, "image", nil, "an image to lock that no rendered object names (repeatable)")
 	f.StringArrayVarP(&o.publish.Images.ValuesFiles, "values", "f", nil, "Helm values file the chart is deployed with: its images are locked too (repeatable; each rendered on its own)")
 	f.BoolVar(&o.publish.Force, "force", false, "move a tag off a signed digest without --sign (the tag stops verifying until signed)")
+	f.BoolVar(&o.publish.AllowDirty, "allow-dirty", false, "publish from a checkout whose packed files differ from HEAD, recording the revision as <sha>-dirty")
 	o.Signing.AddFlags(f)
+	o.Provenance.AddFlags(f)
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("kind", fixedCompletion("plain", "kustomize", "helm"))
 	_ = c.RegisterFlagCompletionFunc("format", fixedCompletion(artifact.PublishImage, artifact.PublishArtifact))
@@ -102,6 +111,7 @@ func (o *publishOptions) Complete(args []string) error {
 	}
 	o.publish.Progress = options.NewProgress(o.ErrOut, o.quiet || o.Output.Format != "text")
 	o.publish.Signing = o.sign
+	o.publish.SourceRef = o.SourceRef
 	o.publish.Warn = func(msg string) { fmt.Fprintf(o.ErrOut, "Warning: %s\n", msg) }
 	if o.publish.Images.Mode, err = images.ParseMode(o.imagesMode); err != nil {
 		return options.Usage(err)
@@ -157,10 +167,16 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 			}
 			out.Signatures = append(out.Signatures, *sig)
 		}
+		if out.Provenance, err = o.attest(cmd, repo, res); err != nil {
+			return fmt.Errorf("published and signed %s but attaching its provenance failed: %w", res.Reference, err)
+		}
 	}
 	return o.Print(o.Out, out, func(w io.Writer) error {
 		for i := range out.Signatures {
 			printSignature(o.ErrOut, &out.Signatures[i])
+		}
+		if out.Provenance != nil {
+			printAttestation(o.ErrOut, out.Provenance)
 		}
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
@@ -180,7 +196,25 @@ func (o *publishOptions) imageResolver() *images.Resolver {
 
 type publishResult struct {
 	artifact.Published
-	Signatures []signResult `json:"signatures,omitempty"`
+	Signatures []signResult  `json:"signatures,omitempty"`
+	Provenance *attestResult `json:"provenance,omitempty"`
+}
+
+// attest attaches the SLSA provenance of what was published, signed with the same key and format as
+// its signatures.
+func (o *publishOptions) attest(cmd *cobra.Command, repo registry.Repository, res artifact.Published) (*attestResult, error) {
+	var src provenance.Source
+	if res.Source != nil {
+		src = provenance.Source{Repository: res.Source.Repository, Revision: res.Source.Revision, Ref: res.Source.Ref, Dirty: res.Source.Dirty}
+	}
+	format := res.Format
+	if res.Kind == artifact.KindHelm {
+		format = string(artifact.FormatHelm)
+	}
+	b := provenance.Build{Name: o.ref.Name(), Digest: res.Digest, Source: src,
+		Parameters: buildParameters(format, res.Kind, res.RenderPath, res.Tags)}
+	subject := ocispec.Descriptor{MediaType: res.MediaType, Digest: res.Digest, Size: res.Size}
+	return attestProvenance(cmd, repo, o.ref, subject, b, &o.Signing, &o.Provenance, o.IOStreams)
 }
 
 // parseMultiTagRef splits "registry/repo:1.4.0,latest" into the reference and its tags.

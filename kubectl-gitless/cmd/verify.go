@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"strings"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/provenance"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -90,7 +92,7 @@ func (o *verifyOptions) Run(cmd *cobra.Command) error {
 }
 
 // verifyRef verifies ref under the trust flags; render uses it too.
-func verifyRef(cmd *cobra.Command, repo registry.Repository, ref registry.Reference, t *options.Trust, errOut io.Writer) (*signature.Result, error) {
+func verifyRef(cmd *cobra.Command, repo registry.Repository, ref registry.Reference, t *options.Trust, errOut io.Writer) (*verifyResult, error) {
 	log := newStderrLogger(errOut)
 	name, err := upstreamName(ref, t, log)
 	if err != nil {
@@ -104,7 +106,21 @@ func verifyRef(cmd *cobra.Command, repo registry.Repository, ref registry.Refere
 	if err != nil {
 		return nil, err
 	}
-	return v.Verify(cmd.Context(), repo, name, ref.Reference())
+	res, err := v.Verify(cmd.Context(), repo, name, ref.Reference())
+	if err != nil || policy.Provenance == nil {
+		return &verifyResult{Result: res}, err
+	}
+	prov, err := provenance.Verify(cmd.Context(), v, repo, ocispec.Descriptor{Digest: res.Digest}, policy.Provenance)
+	if err != nil {
+		return nil, fmt.Errorf("verifying %s@%s: %w", name, res.Digest, err)
+	}
+	return &verifyResult{Result: res, Provenance: prov}, nil
+}
+
+// verifyResult is a verification and, when the policy requires it, the accepted provenance.
+type verifyResult struct {
+	*signature.Result
+	Provenance *provenance.Verified `json:"provenance,omitempty"`
 }
 
 // upstreamName is the repository whose policy and tag bindings apply to ref: with a config file
@@ -127,7 +143,7 @@ func upstreamName(ref registry.Reference, t *options.Trust, log *slog.Logger) (s
 	return up, nil
 }
 
-func printVerification(w io.Writer, r *signature.Result) error {
+func printVerification(w io.Writer, r *verifyResult) error {
 	if r.Insecure {
 		_, err := fmt.Fprintf(w, "WARNING: %s@%s accepted UNSIGNED by an insecureAcceptUnsigned policy\n", r.Repository, r.Digest)
 		return err
@@ -147,5 +163,11 @@ func printVerification(w io.Writer, r *signature.Result) error {
 		}
 		fmt.Fprintln(w)
 	}
+	if p := r.Provenance; p != nil {
+		fmt.Fprintf(w, "Provenance accepted: source %s, revision %s, ref %s, builder %s (%s attestation %s)\n",
+			orNone(p.Source.Repository), orNone(p.Source.Revision), orNone(p.Source.Ref), orNone(p.BuilderID), p.Attestation.Format, p.Attestation.Manifest)
+	}
 	return nil
 }
+
+func orNone(s string) string { return orDefault(s, "(none)") }

@@ -14,3 +14,7 @@ var (
 	// that carries signatures, leaving the tag unverifiable.
 	ErrSignedTagMoved = errors.New("the tag points at a signed digest")
 )
+
+// ErrDirtyCheckout is returned when the files publish packed differ from the commit the checkout's
+// HEAD names: the revision annotation would claim a tree that is not what was published.
+var ErrDirtyCheckout = errors.New("the checkout has uncommitted changes in what is published")

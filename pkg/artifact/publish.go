@@ -37,6 +37,12 @@ type PublishOptions struct {
 	// Source, Revision, Version, Title, Description set the org.opencontainers.image.* annotations;
 	// Source and Revision default to the git checkout's origin URL and HEAD.
 	Source, Revision, Version, Title, Description string
+	// SourceRef is the git ref (refs/heads/main, refs/tags/v1) recorded in Published.Source; default the
+	// branch HEAD is on, else a tag pointing at HEAD.
+	SourceRef string
+	// AllowDirty publishes from a checkout whose packed files differ from HEAD (see ErrDirtyCheckout),
+	// recording the revision as "<sha>-dirty".
+	AllowDirty bool
 	// Created defaults to the last commit time, else SOURCE_DATE_EPOCH, else now.
 	Created time.Time
 	// Annotations are added last and may override any other.
@@ -71,6 +77,20 @@ type Published struct {
 	RenderPath  string             `json:"renderPath"`
 	Annotations map[string]string  `json:"annotations,omitempty"`
 	Layer       ocispec.Descriptor `json:"layer"`
+	// Source is where the content came from, for a provenance statement; nil when neither git nor
+	// the options name a source.
+	Source *SourceInfo `json:"source,omitempty"`
+	// Format is the manifest form asked for (image or artifact).
+	Format string `json:"format"`
+}
+
+// SourceInfo is the source of a publish: repository, revision (with DirtySuffix when the packed files
+// differ from it) and ref.
+type SourceInfo struct {
+	Repository string `json:"repository,omitempty"`
+	Revision   string `json:"revision,omitempty"`
+	Ref        string `json:"ref,omitempty"`
+	Dirty      bool   `json:"dirty,omitempty"`
 }
 
 // Publish packs the tree at path reproducibly and pushes it to repo under tags.
@@ -91,6 +111,9 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 		return Published{}, err
 	}
 	defer os.Remove(layerPath)
+	if err := checkClean(ctx, in, layerPath, opts); err != nil {
+		return Published{}, err
+	}
 	if err := checkRenders(ctx, in, layerPath, opts); err != nil {
 		return Published{}, err
 	}
@@ -121,7 +144,7 @@ func Publish(ctx context.Context, repo oras.Target, ref registry.Reference, path
 	return Published{
 		Reference: ref.WithDigest(manifest.Digest).String(), Digest: manifest.Digest, MediaType: manifest.MediaType,
 		Size: manifest.Size, Tags: tags, Kind: in.kind, RenderPath: in.renderPath, Annotations: in.annotations,
-		Layer: layer,
+		Layer: layer, Source: in.source(opts), Format: in.format,
 	}, nil
 }
 
@@ -133,6 +156,19 @@ type publishPlan struct {
 	chart            *chartInfo
 	created          time.Time
 	annotations      map[string]string
+	git              gitInfo
+	dirty            bool // set by checkClean under AllowDirty
+}
+
+func (p *publishPlan) source(opts PublishOptions) *SourceInfo {
+	s := &SourceInfo{
+		Repository: p.annotations[ocispec.AnnotationSource], Revision: p.annotations[ocispec.AnnotationRevision],
+		Ref: orDefault(opts.SourceRef, p.git.Ref), Dirty: p.dirty,
+	}
+	if *s == (SourceInfo{}) {
+		return nil
+	}
+	return s
 }
 
 func planPublish(ctx context.Context, path string, opts PublishOptions) (*publishPlan, error) {
@@ -149,7 +185,7 @@ func planPublish(ctx context.Context, path string, opts PublishOptions) (*publis
 		dir = filepath.Dir(abs)
 	}
 	g := readGitInfo(ctx, dir)
-	p := &publishPlan{kind: opts.Kind, format: opts.Format, path: abs, root: abs, renderPath: "."}
+	p := &publishPlan{kind: opts.Kind, format: opts.Format, path: abs, root: abs, renderPath: ".", git: g}
 	if p.format == "" {
 		p.format = PublishImage
 	}

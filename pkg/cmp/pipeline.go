@@ -87,6 +87,9 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 	if err := p.verify(ctx, src, ref, policy, desc, log); err != nil {
 		return err
 	}
+	if err := p.checkProvenance(ctx, src, policy, desc, log); err != nil {
+		return err
+	}
 	resolved, err := p.describe(ctx, src, ref, desc)
 	if err != nil {
 		return err

@@ -178,6 +178,10 @@ type Policy struct {
 	// published without a lock).
 	RequireLockedImages bool `json:"requireLockedImages,omitempty"`
 
+	// Provenance, when set, accepts an artifact only with a SLSA provenance attestation signed under
+	// this policy's keys or identity, for the artifact's digest, whose source matches (see Provenance).
+	Provenance *Provenance `json:"provenance,omitempty"`
+
 	re *regexp.Regexp
 }
 

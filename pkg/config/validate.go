@@ -86,6 +86,14 @@ func (p *Policy) Validate() error {
 	if p.AllowUnboundTags && p.RequireTagBinding {
 		return fmt.Errorf("policy %q: allowUnboundTags contradicts requireTagBinding: remove requireTagBinding (deprecated; binding is the default)", p.Match)
 	}
+	if p.Provenance != nil {
+		if p.InsecureAcceptUnsigned {
+			return fmt.Errorf("policy %q: provenance needs signed attestations: it cannot go with insecureAcceptUnsigned", p.Match)
+		}
+		if err := p.Provenance.Validate(); err != nil {
+			return fmt.Errorf("policy %q: %w", p.Match, err)
+		}
+	}
 	if p.Keyless != nil {
 		return p.Keyless.Validate()
 	}

@@ -53,9 +53,20 @@ func (v *Verifier) checkBundle(ctx context.Context, store Store, subject, ref oc
 	if err != nil {
 		return nil, err
 	}
+	info := &SignatureInfo{Manifest: ref.Digest}
+	res, err := v.verifyBundle(b, subject, info)
+	if err != nil {
+		return nil, invalid("bundle %s: %w", ref.Digest, err)
+	}
+	return info, bindings(res, info)
+}
+
+// verifyBundle checks b for subject under the verifier's keys or keyless identity and records who
+// signed in info.
+func (v *Verifier) verifyBundle(b *sgbundle.Bundle, subject ocispec.Descriptor, info *SignatureInfo) (*verify.VerificationResult, error) {
 	artifact := verify.WithArtifactDigest(subject.Digest.Algorithm().String(), digestBytes(subject))
 	var res *verify.VerificationResult
-	info := &SignatureInfo{Manifest: ref.Digest}
+	var err error
 	if v.keyless != nil {
 		policy := verify.NewPolicy(artifact, verify.WithCertificateIdentity(v.keyless.identity))
 		res, err = verifyBundleWith(b, v.keyless.trusted, v.keyless.options, policy)
@@ -70,12 +81,12 @@ func (v *Verifier) checkBundle(ctx context.Context, store Store, subject, ref oc
 		}
 	}
 	if err != nil {
-		return nil, invalid("bundle %s: %w", ref.Digest, err)
+		return nil, err
 	}
 	if c := res.Signature.Certificate; c != nil {
 		info.CertSubject, info.CertIssuer = c.SubjectAlternativeName, c.Extensions.Issuer
 	}
-	return info, bindings(res, info)
+	return res, nil
 }
 
 func fetchBundle(ctx context.Context, store Store, subject, ref ocispec.Descriptor) (*sgbundle.Bundle, error) {
