@@ -21,9 +21,9 @@ import (
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/images"
-	"github.com/gitless-dev/gitless/pkg/signature"
 	"github.com/gitless-dev/gitless/pkg/provenance"
 	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 type inspectOptions struct {
