@@ -205,6 +205,12 @@ func missing(ctx context.Context, repo registry.Repository, a *Artifact) ([]stri
 	if len(lacks) > 0 {
 		return lacks, nil
 	}
+	return missingAttachments(ctx, repo, a)
+}
+
+// missingAttachments says which of the hub's referrers and legacy signature tags of a the zone lacks.
+func missingAttachments(ctx context.Context, repo registry.Repository, a *Artifact) ([]string, error) {
+	var lacks []string
 	have, err := referrers(ctx, repo, a.desc)
 	if err != nil {
 		return nil, fmt.Errorf("at the zone: %w", err)
