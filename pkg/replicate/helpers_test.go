@@ -41,7 +41,7 @@ type world struct {
 	key               *sigtest.KeyPair
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{layout: filepath.Join(t.TempDir(), "airgap")}
 	w.hub = testregistry.New(t, testregistry.Referrers)
@@ -54,7 +54,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // publish pushes a signed artifact to the hub at repository:tag, the tag bound by the signature.
-func (w *world) publish(t *testing.T, repository, tag, text string) {
+func (w *world) publish(t testing.TB, repository, tag, text string) {
 	t.Helper()
 	repo, name := sigtest.NewRepo(t, w.hub, repository)
 	sigtest.PushArtifact(t, repo, tag, text)
@@ -63,7 +63,7 @@ func (w *world) publish(t *testing.T, repository, tag, text string) {
 	}
 }
 
-func (w *world) spec(t *testing.T, rules string) *replicate.Spec {
+func (w *world) spec(t testing.TB, rules string) *replicate.Spec {
 	t.Helper()
 	doc := fmt.Sprintf(`apiVersion: gitless.dev/v1alpha1
 kind: Replication
