@@ -20,7 +20,7 @@ rules:
   - repositories: ["platform/**"]
     versions: ">=1.0 <2"
   - repositories: ["platform/**"]
-    tags: [prod]
+    tags: [prod, latest]
 YAML
 kg replicate -f "$DEMO/zones.yaml" --dry-run
 kg replicate -f "$DEMO/zones.yaml"
