@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -87,6 +88,12 @@ func (zs *zoneSite) probe(ctx context.Context, repo *remote.Repository, subject 
 	case resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), ocispec.MediaTypeImageIndex):
 		return true, true
 	case resp.StatusCode == http.StatusNotFound:
+		// a registry with the API may answer 404 NAME_UNKNOWN for a repository that does not exist
+		// yet; only a 404 that is not such an error says the route itself is missing
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if strings.Contains(string(body), "NAME_UNKNOWN") {
+			return false, false
+		}
 		return false, true
 	}
 	return false, false
