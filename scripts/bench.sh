@@ -126,3 +126,34 @@ r0=$(requests); w0=$(writes)
 RUN=100; gitless_copy >/dev/null 2>&1
 r1=$(requests); w1=$(writes)
 awk -v r=$((r1 - r0)) -v w=$((w1 - w0)) -v n="$N_IMAGES" 'BEGIN {printf "%-34s %.2f requests per image per zone (artifact included), %d writes\n", "copy re-run, nothing new", r/n/2, w}'
+
+# replicate (issue 9): 50 signed artifacts to 2 zones (path prefixes on the same registry, so both tools
+# pay the same registry) against a loop of `oras cp -r` over the same set; each run copies into fresh
+# zones, and the re-run (nothing new) is timed too.
+mkdir -p "$W/one" && printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n' > "$W/one/cm.yaml"
+for i in $(seq 1 50); do
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {i: "%s"}\n' "$i" > "$W/one/cm.yaml"
+  kubectl-gitless publish "$W/one" "$HOST/bench/rep/app$((i % 5)):1.$i.0" --plain-http -q --skip-render-check --sign --key "$W/cosign.key" >/dev/null 2>&1
+done
+zones_file() { # prefix-a prefix-b
+  printf 'apiVersion: gitless.dev/v1alpha1\nkind: Replication\nhub: {registry: "%s", plainHTTP: true}\nzones:\n- {name: a, registry: "%s", plainHTTP: true, pathPrefix: %s}\n- {name: b, registry: "%s", plainHTTP: true, pathPrefix: %s}\nrules:\n- {repositories: ["bench/rep/**"]}\n' "$HOST" "$HOST" "$1" "$HOST" "$2" > "$W/zones.yaml"
+}
+oras_loop() { # prefix-a prefix-b
+  for r in $(seq 0 4); do
+    for t in $(oras repo tags --plain-http "$HOST/bench/rep/app$r" | grep -v '^sha256-'); do
+      for z in "$1" "$2"; do
+        oras cp -r --from-plain-http --to-plain-http "$HOST/bench/rep/app$r:$t" "$HOST/$z/bench/rep/app$r:$t" >/dev/null
+      done
+    done
+  done
+}
+gs=() ps=() rs=()
+for run in $(seq "$RUNS"); do
+  zones_file "g$run-a" "g$run-b"
+  s=$(date +%s%N); kubectl-gitless replicate -f "$W/zones.yaml" >/dev/null 2>&1; e=$(date +%s%N); gs+=($(( (e - s) / 1000000 )))
+  s=$(date +%s%N); kubectl-gitless replicate -f "$W/zones.yaml" >/dev/null 2>&1; e=$(date +%s%N); rs+=($(( (e - s) / 1000000 )))
+  s=$(date +%s%N); oras_loop "o$run-a" "o$run-b"; e=$(date +%s%N); ps+=($(( (e - s) / 1000000 )))
+done
+g=$(printf '%s\n' "${gs[@]}" | median); p=$(printf '%s\n' "${ps[@]}" | median); r=$(printf '%s\n' "${rs[@]}" | median)
+row "replicate 50 signed x 2 zones" "$g" "$p" "oras cp -r loop"
+echo "replicate re-run (nothing new)       gitless $r ms (request counts: go test -bench Replicate ./pkg/replicate)"

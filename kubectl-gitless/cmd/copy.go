@@ -42,7 +42,7 @@ func newCopyCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &copyOptions{IOStreams: streams}
 	c := &cobra.Command{
 		Use:     "copy SRC DST [DST...]",
-		Aliases: []string{"cp", "replicate"},
+		Aliases: []string{"cp"},
 		Short:   "Replicate an artifact by digest, with its signatures and referrers, to zone registries",
 		Long: `Copy the artifact SRC names, by digest, to each DST (a repository, optionally with tags
 "zone-a.example.com/platform/app:1.4.0,latest"; default: SRC's tag), with everything that refers to it:

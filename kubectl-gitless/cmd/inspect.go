@@ -126,9 +126,14 @@ func printInspection(w io.Writer, in *artifact.Inspection) error {
 	row("Format", string(in.Format))
 	row("Kind", in.Kind)
 	row("Render path", in.RenderPath)
-	row("Layer", fmt.Sprintf("%s %s (%d bytes)", in.Layer.MediaType, in.Layer.Digest, in.Layer.Size))
+	if in.Layer.Digest != "" {
+		row("Layer", fmt.Sprintf("%s %s (%d bytes)", in.Layer.MediaType, in.Layer.Digest, in.Layer.Size))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(in.Details) > 0 {
+		printSection(w, "Contents", in.Details, func(tw io.Writer, d string) { fmt.Fprintf(tw, "  %s\n", d) })
 	}
 	annotations := sortedKeys(in.Annotations)
 	if in.Images != nil { // shown as its own section below

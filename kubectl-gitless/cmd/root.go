@@ -52,6 +52,9 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newVerifyCmd(streams),
 		newRenderCmd(streams),
 		newCopyCmd(streams),
+		newReplicateCmd(streams),
+		newStatusCmd(streams),
+		newTagCmd(streams),
 		newDiffCmd(streams),
 		newGenerateKeyPairCmd(streams),
 		newVersionCmd(streams),
@@ -113,7 +116,14 @@ func ExitCode(err error) int {
 	if errors.Is(err, ErrDifferent) {
 		return ExitDifferent
 	}
+	if errors.Is(err, ErrDrift) {
+		return ExitDrift
+	}
 	code := exitCode(err)
+	var sf statusFailure
+	if code == ExitUsage && errors.As(err, &sf) {
+		return ExitError // status's 2 means drift
+	}
 	var df diffFailure
 	if code == ExitError && errors.As(err, &df) {
 		return ExitDiffError

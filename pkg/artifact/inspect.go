@@ -3,6 +3,7 @@ package artifact
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -34,6 +35,9 @@ type Inspection struct {
 	// Images is the images lock recorded at publish (nil when there is none).
 	Images   *images.Lock    `json:"images,omitempty"`
 	Manifest json.RawMessage `json:"manifest"`
+	// Details are what users of another tool's artifact look for (Tekton: its resources; OpenTofu:
+	// its platforms; KCL: name and version); empty for configuration.
+	Details []string `json:"details,omitempty"`
 }
 
 // InspectOptions select the parts that cost a download.
@@ -47,6 +51,9 @@ type InspectOptions struct {
 // Inspect resolves ref and describes the artifact, its files and what refers to it.
 func Inspect(ctx context.Context, repo content.ReadOnlyGraphStorage, ref registry.Reference, opts InspectOptions) (*Inspection, error) {
 	r, err := Resolve(ctx, repo, ref)
+	if errors.Is(err, registry.ErrUnsupportedMediaType) {
+		return inspectForeign(ctx, repo, ref)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,4 +132,38 @@ func listFiles(ctx context.Context, repo content.Fetcher, r *Resolved, opts Insp
 	}
 	defer f.Close()
 	return archive.List(ctx, f, archive.WithLimits(limits))
+}
+
+// inspectForeign describes what is not configuration (another tool's artifact, an index) by the
+// type table, with its annotations, config and referrers; nothing is downloaded beyond the manifest.
+func inspectForeign(ctx context.Context, repo content.ReadOnlyGraphStorage, ref registry.Reference) (*Inspection, error) {
+	desc, err := ResolveDescriptor(ctx, repo, ref)
+	if err != nil {
+		return nil, err
+	}
+	if desc.Size > MaxManifestSize {
+		return nil, fmt.Errorf("%w: manifest %s is %d bytes, over the %d limit", registry.ErrUnsupportedMediaType, desc.Digest, desc.Size, MaxManifestSize)
+	}
+	raw, err := content.FetchAll(ctx, repo, desc)
+	if err != nil {
+		return nil, registry.Classify(err, "fetching manifest "+desc.Digest.String())
+	}
+	in := &Inspection{Reference: ref.WithDigest(desc.Digest).String(), Tag: ref.Tag, Digest: desc.Digest.String(),
+		MediaType: desc.MediaType, Size: desc.Size, Manifest: raw, Label: LabelUnknown}
+	if idx, ok := parseIndex(raw); ok {
+		info := ClassifyIndex(idx)
+		in.Label, in.Details, in.ArtifactType, in.Annotations = info.Name, info.Details, idx.ArtifactType, idx.Annotations
+	} else if m, err := ParseManifest(raw); err == nil {
+		in.ArtifactType, in.Annotations = m.ArtifactType, m.Annotations
+		if info, ok := ClassifyManifest(m); ok {
+			in.Label, in.Details = info.Name, info.Details
+		}
+		if in.Config, err = fetchConfig(ctx, repo, m.Config); err != nil {
+			return nil, err
+		}
+	}
+	if in.Referrers, err = ListReferrers(ctx, repo, desc); err != nil {
+		return nil, registry.Classify(err, "listing referrers")
+	}
+	return in, nil
 }

@@ -75,9 +75,13 @@ func describeTag(ctx context.Context, repo registry.Repository, tag string, tags
 	}
 	row.Digest = desc.Digest.String()
 	row.Kind = LabelUnknown
-	if m, _, err := FetchManifest(ctx, repo, desc); err == nil {
+	if m, _, err := FetchManifest(ctx, repo, desc); err != nil {
+		row.Kind = TypeOf(ctx, repo, desc) // an index (an OpenTofu provider, a multi-platform image)
+	} else {
 		row.Created = m.Annotations[ocispec.AnnotationCreated]
-		if c, err := Locate(m); err == nil {
+		if info, ok := ClassifyManifest(m); ok {
+			row.Kind = info.Name
+		} else if c, err := Locate(m); err == nil {
 			row.Kind = orDefault(c.Kind, string(c.Format))
 		} else if l := labelReferrer(ocispec.Descriptor{ArtifactType: orDefault(m.ArtifactType, m.Config.MediaType),
 			Annotations: m.Annotations}); l != LabelUnknown {

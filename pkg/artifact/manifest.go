@@ -76,8 +76,11 @@ func ParseManifest(raw []byte) (ocispec.Manifest, error) {
 		return m, fmt.Errorf("%w: document is both a manifest and an index", registry.ErrUnsupportedMediaType)
 	}
 	if probe.Manifests != nil || probe.MediaType == ocispec.MediaTypeImageIndex || probe.MediaType == mediaTypeDockerIndex {
-		return m, fmt.Errorf("%w: %s is an index; give the digest of one manifest", registry.ErrUnsupportedMediaType,
-			orDefault(probe.MediaType, "document"))
+		what := orDefault(probe.MediaType, "document")
+		if idx, ok := parseIndex(raw); ok {
+			what += " (" + ClassifyIndex(idx).Name + ")"
+		}
+		return m, fmt.Errorf("%w: %s is an index; give the digest of one manifest", registry.ErrUnsupportedMediaType, what)
 	}
 	switch probe.MediaType {
 	case "", ocispec.MediaTypeImageManifest, mediaTypeDockerManifest:
@@ -101,6 +104,9 @@ func Locate(m ocispec.Manifest) (Content, error) {
 	if c.RenderPath == "" {
 		return c, fmt.Errorf("%w: render path %q leaves the artifact", registry.ErrUnsupportedMediaType,
 			m.Annotations[AnnotationRenderPath])
+	}
+	if info, ok := ClassifyManifest(m); ok {
+		return c, fmt.Errorf("%w: %w", registry.ErrUnsupportedMediaType, notConfiguration(info))
 	}
 	switch {
 	case m.Config.MediaType == MediaTypeHelmConfig:

@@ -1,0 +1,68 @@
+package replicate_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gitless-dev/gitless/internal/sigtest"
+	"github.com/gitless-dev/gitless/pkg/registry"
+	"github.com/gitless-dev/gitless/pkg/replicate"
+)
+
+// BenchmarkReplicate measures what a re-run with nothing new costs: requests per artifact per zone
+// (the goal is at most 2) for 50 signed artifacts and two zones (referrers API, and Distribution's
+// referrers tag schema), and none of them writes; then status over the 50 tags × 3 zones (the two
+// registries and an oci-layout directory): requests and time.
+func BenchmarkReplicate(b *testing.B) {
+	w := newWorld(b)
+	const n = 50
+	for i := range n {
+		w.publish(b, "platform/app", fmt.Sprintf("1.%d.0", i), fmt.Sprint("release ", i))
+	}
+	s := w.spec(b, `- {repositories: ["platform/**"]}`)
+	ctx := context.Background()
+	if _, err := replicate.Run(ctx, s, testOptions()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("rerun", func(b *testing.B) {
+		for range b.N {
+			a0, b0 := w.zoneA.Requests(), w.zoneB.Requests()
+			w.countA.reset()
+			w.countB.reset()
+			if _, err := replicate.Run(ctx, s, testOptions()); err != nil {
+				b.Fatal(err)
+			}
+			if writes := w.countA.writes.Load() + w.countB.writes.Load(); writes != 0 {
+				b.Fatalf("re-run wrote %d times", writes)
+			}
+			b.ReportMetric(float64(w.zoneA.Requests()-a0)/n, "req/artifact/zone-a")
+			b.ReportMetric(float64(w.zoneB.Requests()-b0)/n, "req/artifact/zone-b")
+		}
+	})
+	b.Run("status-50x3", func(b *testing.B) {
+		hub, name := sigtest.NewRepo(b, w.hub, "platform/app")
+		ref, _ := registry.ParseReference(name)
+		var targets []replicate.Target
+		for i := range s.Zones {
+			z := &s.Zones[i]
+			zr := z.Reference("platform/app")
+			repo, err := z.Options(testOptions().Registry).Open(zr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			targets = append(targets, replicate.Target{Name: z.Name, Ref: zr, Repo: repo})
+		}
+		for range b.N {
+			before := w.hub.Requests() + w.zoneA.Requests() + w.zoneB.Requests()
+			start := time.Now()
+			rep, err := replicate.Status(ctx, hub, ref, targets, replicate.StatusOptions{})
+			if err != nil || rep.Drifted() || len(rep.Cells) != n*3 {
+				b.Fatalf("status: %v, drifted %v, %d cells", err, rep != nil && rep.Drifted(), len(rep.Cells))
+			}
+			b.ReportMetric(float64(w.hub.Requests()+w.zoneA.Requests()+w.zoneB.Requests()-before), "requests")
+			b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms")
+		}
+	})
+}

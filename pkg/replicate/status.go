@@ -1,0 +1,212 @@
+package replicate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/registry"
+)
+
+// Status marks of one tag at one zone.
+const (
+	InSync = "in-sync"
+	// Behind: the zone serves the hub's digest but lacks some of its referrers or signature tags
+	// (a replication that has not finished); replicate again.
+	Behind = "behind"
+	// Diverged: the zone serves another digest under the tag than the hub.
+	Diverged = "diverged"
+	// Missing: the zone does not have the tag.
+	Missing = "missing"
+	// Unsigned: the zone serves the hub's digest with every referrer, but no signature there verifies
+	// the digest and the tag under the policy.
+	Unsigned = "unsigned"
+	// Unknown: the zone could not be read; Reason says why.
+	Unknown = "error"
+)
+
+// Target is one zone to compare with the hub: where the hub repository's copy lives there.
+type Target struct {
+	Name string
+	Ref  registry.Reference
+	Repo registry.Repository
+}
+
+// VerifyFunc verifies desc, read from store, under the policy for the hub repository, with tag bound.
+type VerifyFunc func(ctx context.Context, store registry.Repository, desc ocispec.Descriptor, tag string) error
+
+// StatusOptions control Status.
+type StatusOptions struct {
+	// Verify, when set, checks the signatures each zone serves; without it only their presence is compared.
+	Verify VerifyFunc
+	// Concurrency bounds the zones × tags read at once; default 8.
+	Concurrency int
+}
+
+// StatusReport is Status's result, shaped for -o json|yaml.
+type StatusReport struct {
+	Hub   string   `json:"hub"`
+	Zones []string `json:"zones"`
+	Tags  []Tag    `json:"tags"`
+	Cells []*Cell  `json:"cells"`
+}
+
+// Tag is one hub tag and what it points at.
+type Tag struct {
+	Tag    string        `json:"tag"`
+	Digest digest.Digest `json:"digest"`
+	Type   string        `json:"type,omitempty"`
+}
+
+// Cell is one tag at one zone.
+type Cell struct {
+	Zone       string `json:"zone"`
+	Tag        string `json:"tag"`
+	State      string `json:"state"`
+	ZoneDigest string `json:"zoneDigest,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	// Images will say whether every image of the artifact's images lock is at the zone's images
+	// prefix (TODO(images): read the lock through pkg/images once zones name their images prefix).
+	Images string `json:"images,omitempty"`
+}
+
+// Drifted reports whether any zone is not in sync for any tag (a cell that could not be read counts
+// as an error, not as drift; see Errors).
+func (r *StatusReport) Drifted() bool {
+	return slices.ContainsFunc(r.Cells, func(c *Cell) bool { return c.State != InSync && c.State != Unknown })
+}
+
+// Errors lists the cells that could not be read.
+func (r *StatusReport) Errors() []*Cell {
+	var out []*Cell
+	for _, c := range r.Cells {
+		if c.State == Unknown {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Status compares each zone's copy of the hub repository with the hub, for ref's tag or, when ref
+// names no tag, every tag of the hub repository (signature and referrer tags aside). The hub is read
+// once per tag; each zone with a tag resolve, a referrers listing, and the verification when asked.
+func Status(ctx context.Context, hub registry.Repository, ref registry.Reference, zones []Target, opts StatusOptions) (*StatusReport, error) {
+	all := allTags(ctx, hub)
+	tags, err := hubTags(ref, all)
+	if err != nil {
+		return nil, err
+	}
+	rep := &StatusReport{Hub: ref.Name()}
+	for _, z := range zones {
+		rep.Zones = append(rep.Zones, z.Name)
+	}
+	arts := map[digest.Digest]*Artifact{}
+	for _, t := range tags {
+		desc, err := hub.Resolve(ctx, t)
+		if err != nil {
+			return nil, registry.Classify(err, "resolving "+ref.WithTag(t).String()+" on the hub")
+		}
+		a, ok := arts[desc.Digest]
+		if !ok {
+			a = &Artifact{Repository: ref.Repository, Digest: desc.Digest, desc: desc}
+			if err := a.readAttachments(ctx, hub, all); err != nil {
+				return nil, err
+			}
+			a.Type = artifact.TypeOf(ctx, hub, desc)
+			arts[desc.Digest] = a
+		}
+		a.Tags = append(a.Tags, t)
+		rep.Tags = append(rep.Tags, Tag{Tag: t, Digest: desc.Digest, Type: a.Type})
+	}
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(cmp.Or(opts.Concurrency, 8))
+	for _, z := range zones {
+		for _, t := range rep.Tags {
+			g.Go(func() error {
+				c := zoneCell(ctx, z, arts[t.Digest], t.Tag, opts.Verify)
+				mu.Lock()
+				rep.Cells = append(rep.Cells, c)
+				mu.Unlock()
+				return nil
+			})
+		}
+	}
+	_ = g.Wait()
+	order := func(c *Cell) int { return slices.Index(rep.Zones, c.Zone)*len(tags) + slices.Index(tags, c.Tag) }
+	slices.SortFunc(rep.Cells, func(a, b *Cell) int { return order(a) - order(b) })
+	return rep, nil
+}
+
+// hubTags is ref's tag, or every tag of the repository that is not a signature or referrer tag.
+func hubTags(ref registry.Reference, all []string) ([]string, error) {
+	if ref.Digest != "" {
+		return nil, fmt.Errorf("%w: %s: status compares tags; give REPO or REPO:TAG", registry.ErrInvalidReference, ref)
+	}
+	if ref.Tag != "" {
+		return []string{ref.Tag}, nil
+	}
+	var out []string
+	for _, t := range all {
+		if !isAttachmentTag(t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s has no tags on the hub", registry.ErrNotFound, ref.Name())
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// allTags lists the hub repository's tags, legacy signature tags included (nil when it cannot: the
+// tag resolves then say what is wrong).
+func allTags(ctx context.Context, hub registry.Repository) []string {
+	var tags []string
+	if err := hub.Tags(ctx, "", func(t []string) error { tags = append(tags, t...); return nil }); err != nil {
+		return nil
+	}
+	return tags
+}
+
+func zoneCell(ctx context.Context, z Target, a *Artifact, tag string, verify VerifyFunc) *Cell {
+	c := &Cell{Zone: z.Name, Tag: tag}
+	d, err := z.Repo.Resolve(ctx, tag)
+	switch {
+	case isNotFound(err):
+		c.State, c.Reason = Missing, "the zone has no tag "+tag
+		return c
+	case err != nil:
+		c.State, c.Reason = Unknown, registry.Classify(err, "resolving "+z.Ref.WithTag(tag).String()).Error()
+		return c
+	}
+	c.ZoneDigest = d.Digest.String()
+	if d.Digest != a.Digest {
+		c.State, c.Reason = Diverged, fmt.Sprintf("the zone serves %s, the hub %s", d.Digest, a.Digest)
+		return c
+	}
+	lacks, err := missingAttachments(ctx, z.Repo, a)
+	if err != nil {
+		c.State, c.Reason = Unknown, err.Error()
+		return c
+	}
+	if len(lacks) > 0 {
+		c.State, c.Reason = Behind, lacks[0]
+		return c
+	}
+	if verify != nil {
+		if err := verify(ctx, z.Repo, d, tag); err != nil {
+			c.State, c.Reason = Unsigned, err.Error()
+			return c
+		}
+	}
+	c.State = InSync
+	return c
+}
