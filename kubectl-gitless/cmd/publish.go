@@ -26,6 +26,7 @@ type publishOptions struct {
 	tags         []string
 	annotations  []string
 	quiet        bool
+	printVolume  bool
 	publish      artifact.PublishOptions
 
 	ref registry.Reference
@@ -67,6 +68,7 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.BoolVar(&o.sign, "sign", false, "sign what was pushed, by digest, binding each tag (needs --key)")
 	f.BoolVar(&o.publish.AllowEmpty, "allow-empty", false, "publish content that renders no objects (records dev.gitless.allow-empty; the sidecar still refuses it unless its policy sets allowEmpty: true)")
 	f.BoolVar(&o.publish.SkipRenderCheck, "skip-render-check", false, "publish without first rendering the packed content as the sidecar will")
+	f.BoolVar(&o.printVolume, "print-volume", false, "print, instead of the reference, the Pod volume (volumes[].image, pinned by digest) and volumeMount that mount the published tree read-only")
 	f.BoolVar(&o.publish.Force, "force", false, "move a tag off a signed digest without --sign (the tag stops verifying until signed)")
 	o.Signing.AddFlags(f)
 	registerCompletions(c)
@@ -101,6 +103,9 @@ func (o *publishOptions) Validate() error {
 	}
 	if err := o.Output.Validate(); err != nil {
 		return err
+	}
+	if o.printVolume && (o.Output.Format != "text" || o.publish.Format == artifact.PublishArtifact) {
+		return errors.New("--print-volume prints YAML for the default image form: drop -o and --format artifact")
 	}
 	if o.sign {
 		if err := o.Signing.Validate(); err != nil {
@@ -138,6 +143,14 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 	return o.Print(o.Out, out, func(w io.Writer) error {
 		for i := range out.Signatures {
 			printSignature(o.ErrOut, &out.Signatures[i])
+		}
+		if o.printVolume {
+			snippet, err := artifact.VolumeSnippet(res)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(w, snippet)
+			return err
 		}
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
