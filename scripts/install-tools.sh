@@ -12,6 +12,10 @@ HELM_VERSION=v3.22.0
 COSIGN_VERSION=v2.6.5
 KUSTOMIZE_VERSION=v5.8.2
 DISTRIBUTION_VERSION=v3.1.2
+KREW_VERSION=v0.4.3
+# kubectl for the krew test's plugin discovery: the one on PATH, else built from k8s.io/kubectl at this
+# version (internal/tools/kubectl, its own module).
+KUBECTL_VERSION=v0.37.2
 
 install() { # name module@version
   local name=$1 mod=$2 stamp="$BIN/.$1.version"
@@ -21,7 +25,15 @@ install() { # name module@version
   echo "$mod" > "$stamp"
 }
 
-tools=${*:-oras helm cosign kustomize registry}
+install_kubectl() {
+  if [ -x "$BIN/kubectl" ]; then return 0; fi
+  local found; found=$(command -v kubectl || true)
+  if [ -n "$found" ]; then ln -s "$found" "$BIN/kubectl"; return 0; fi
+  echo "installing kubectl from k8s.io/kubectl@$KUBECTL_VERSION (internal/tools/kubectl)" >&2
+  (cd internal/tools/kubectl && go build -o "$BIN/kubectl" .)
+}
+
+tools=${*:-oras helm cosign kustomize registry krew kubectl}
 for t in $tools; do
   case $t in
     oras) install oras oras.land/oras/cmd/oras@$ORAS_VERSION ;;
@@ -29,6 +41,8 @@ for t in $tools; do
     cosign) install cosign github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION ;;
     kustomize) install kustomize sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION ;;
     registry) install registry github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION ;;
+    krew) install krew sigs.k8s.io/krew/cmd/krew@$KREW_VERSION ;;
+    kubectl) install_kubectl ;;
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac
 done
