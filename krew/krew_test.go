@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -28,7 +29,7 @@ const version = "v0.1.0"
 
 func TestKrewInstallFromDist(t *testing.T) {
 	krew, kubectl := peers.Bin(t, "krew"), peers.Bin(t, "kubectl")
-	dist := runDist(t)
+	dist := distOnce(t)
 	name := fmt.Sprintf("kubectl-gitless_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
 	archive := filepath.Join(dist, name)
 
@@ -42,17 +43,20 @@ func TestKrewInstallFromDist(t *testing.T) {
 		t.Errorf("kubectl gitless version printed %q, want %s", out, version)
 	}
 	out = run(t, env, kubectl, "plugin", "list", "--name-only")
-	for _, want := range []string{"kubectl-gitless", "kubectl_complete-gitless"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("kubectl plugin list lacks %s:\n%s", want, out)
-		}
+	if !strings.Contains(out, "kubectl-gitless") {
+		t.Errorf("kubectl plugin list lacks kubectl-gitless:\n%s", out)
+	}
+	// krew links only bin onto PATH; the completion helper stays in the plugin's store directory.
+	helper := filepath.Join(root, "store", "gitless", version, "kubectl_complete-gitless")
+	if fi, err := os.Stat(helper); err != nil || fi.Mode()&0o111 == 0 {
+		t.Errorf("krew did not install the completion helper %s: %v", helper, err)
 	}
 }
 
 // TestDist checks the archive's entries and the manifest's uri and sha256, and that a second run gives
 // the same bytes.
 func TestDist(t *testing.T) {
-	dist := runDist(t)
+	dist := distOnce(t)
 	name := fmt.Sprintf("kubectl-gitless_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
 	archive := filepath.Join(dist, name)
 	sum := sha256File(t, archive)
@@ -104,18 +108,55 @@ func TestDist(t *testing.T) {
 	}
 }
 
+var (
+	once    sync.Once
+	onceDir string
+	onceErr error
+)
+
+// distOnce runs scripts/dist.sh once for the package (a build of kubectl-gitless each time) into a
+// directory removed when the package's tests end (TestMain).
+func distOnce(t *testing.T) string {
+	t.Helper()
+	once.Do(func() {
+		onceDir, onceErr = os.MkdirTemp("", "gitless-dist-*")
+		if onceErr == nil {
+			onceErr = dist(onceDir)
+		}
+	})
+	if onceErr != nil {
+		t.Fatal(onceErr)
+	}
+	return onceDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if onceDir != "" {
+		os.RemoveAll(onceDir)
+	}
+	os.Exit(code)
+}
+
 // runDist runs scripts/dist.sh for this machine's platform into a temporary directory.
 func runDist(t *testing.T) string {
 	t.Helper()
-	dist := t.TempDir()
+	dir := t.TempDir()
+	if err := dist(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func dist(dir string) error {
 	cmd := exec.Command("bash", "scripts/dist.sh")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "PLATFORMS="+runtime.GOOS+"/"+runtime.GOARCH, "VERSION="+version,
-		"BASE_URL=https://releases.example.com/"+version, "DIST="+dist, "SOURCE_DATE_EPOCH=1700000000")
+		"BASE_URL=https://releases.example.com/"+version, "DIST="+dir, "SOURCE_DATE_EPOCH=1700000000")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/dist.sh: %v\n%s", err, out)
+		return fmt.Errorf("scripts/dist.sh: %v\n%s", err, out)
 	}
-	return dist
+	return nil
 }
 
 func run(t *testing.T, env []string, bin string, args ...string) string {
