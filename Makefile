@@ -8,7 +8,22 @@ GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 # Packages whose tests run under the race detector; the rest run without it to keep CI within budget.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: help build tools test e2e lint bench fuzz demo clean
+# make image: the sidecar image (internal/tools/imagebuild), pushed to $(REGISTRY)/argocd-cmp:$(VERSION)
+# with its SBOM. IMAGE_BINS are the main packages put in /usr/local/bin; BASE is an image to build on
+# (empty: the minimal base built here); IMAGE_PLATFORMS several make an index.
+REGISTRY ?=
+IMAGE ?= $(REGISTRY)/argocd-cmp:$(VERSION)
+IMAGE_BINS ?= ./argocd-cmp ./kubectl-gitless
+IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+BASE ?=
+IMAGE_FLAGS ?=
+# make dist: release archives into dist/, the krew manifest's uris under BASE_URL.
+BASE_URL ?= https://github.com/gitless-dev/gitless/releases/download/$(VERSION)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+space := $(empty) $(empty)
+comma := ,
+
+.PHONY: help build tools test e2e lint bench fuzz demo clean image dist
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -42,5 +57,15 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 demo: build ## throwaway registries on 127.0.0.1: publish, inspect, pull, sign, replicate, render as Argo CD would
 	bash scripts/demo.sh
 
+image: ## build the sidecar image reproducibly and push it with its SBOM: make image REGISTRY=host/path [BASE=...]
+	@test -n "$(REGISTRY)" || { echo 'make image: set REGISTRY, for example make image REGISTRY=ghcr.io/you (add IMAGE_FLAGS=-plain-http for a local registry)' >&2; exit 2; }
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/tools/imagebuild -o .image \
+	  -bin '$(subst $(space),$(comma),$(strip $(IMAGE_BINS)))' -platform '$(subst $(space),$(comma),$(strip $(IMAGE_PLATFORMS)))' \
+	  -base '$(BASE)' -ldflags '$(LDFLAGS)' -version '$(VERSION)' -revision '$(shell git rev-parse HEAD 2>/dev/null)' \
+	  -push '$(IMAGE)' $(IMAGE_FLAGS)
+
+dist: ## release archives of kubectl-gitless (6 platforms), checksums and the krew manifest in dist/
+	VERSION=$(VERSION) BASE_URL=$(BASE_URL) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) bash scripts/dist.sh
+
 clean: ## remove build output
-	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp .demo
+	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp .demo .image dist

@@ -123,4 +123,13 @@ echo "exit code: $code, stdout bytes: ${#out}"; tail -n1 "$DEMO/sidecar.log"
 [ "$code" -ne 0 ] && [ -z "$out" ]
 kg verify "$HUB/platform/guestbook:1.4.0" --plain-http --policy "$DEMO/config.yaml"
 
+# --- the sidecar image (issue 12): its own step, independent of the ones above but for the key pair.
+step "the sidecar image: built without Docker (same commit, same digest), pushed to the hub with its SBOM, signed, verified"
+IMAGE_REF=$(SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) go run ./internal/tools/imagebuild \
+  -o "$DEMO/image" -platform linux/amd64 -push "$HUB/gitless/argocd-cmp:demo" -plain-http)
+echo "$IMAGE_REF"
+kg sign "$HUB/gitless/argocd-cmp:demo" --plain-http --key "$DEMO/keys/cosign.key"
+kg verify "$HUB/gitless/argocd-cmp:demo" --plain-http --key "$DEMO/keys/cosign.pub"
+kg inspect "$IMAGE_REF" --plain-http | grep -i -e spdx -e referrer || true
+
 step "done"

@@ -31,7 +31,9 @@ type publishOptions struct {
 	annotations  []string
 	quiet        bool
 	imagesMode   string
-	publish      artifact.PublishOptions
+
+	printVolume bool
+	publish     artifact.PublishOptions
 
 	ref registry.Reference
 }
@@ -84,6 +86,7 @@ The pinned reference (registry/repo@sha256:...) is printed on stdout.`,
 	f.StringVar(&o.imagesMode, "images", string(images.ModeResolve), "images lock: resolve (every image pinned by digest; unresolvable is an error), record (keep what cannot be resolved unpinned) or off")
 	f.StringArrayVar(&o.publish.Images.Extra, "image", nil, "an image to lock that no rendered object names (repeatable)")
 	f.StringArrayVarP(&o.publish.Images.ValuesFiles, "values", "f", nil, "Helm values file the chart is deployed with: its images are locked too (repeatable; each rendered on its own)")
+	f.BoolVar(&o.printVolume, "print-volume", false, "print, instead of the reference, the Pod volume (volumes[].image, pinned by digest) and volumeMount that mount the published tree read-only")
 	f.BoolVar(&o.publish.Force, "force", false, "move a tag off a signed digest without --sign (the tag stops verifying until signed)")
 	f.BoolVar(&o.publish.AllowDirty, "allow-dirty", false, "publish from a checkout whose packed files differ from HEAD, recording the revision as <sha>-dirty")
 	o.Signing.AddFlags(f)
@@ -135,6 +138,9 @@ func (o *publishOptions) Validate() error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
+	if o.printVolume && (o.Output.Format != "text" || o.publish.Format == artifact.PublishArtifact) {
+		return errors.New("--print-volume prints YAML for the default image form: drop -o and --format artifact")
+	}
 	if o.sign {
 		if err := o.Signing.Validate(); err != nil {
 			return err
@@ -177,6 +183,14 @@ func (o *publishOptions) Run(cmd *cobra.Command) error {
 		}
 		if out.Provenance != nil {
 			printAttestation(o.ErrOut, out.Provenance)
+		}
+		if o.printVolume {
+			snippet, err := artifact.VolumeSnippet(res)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(w, snippet)
+			return err
 		}
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err

@@ -84,6 +84,9 @@ var exercised = map[string]string{
 	"overlay/kustomization.yaml":      "TestExampleOverlay: builds",
 	"overlay/argocd-repo-server.yaml": "TestExampleOverlay: builds",
 	"examples_test.go":                "this test",
+	"volumes_test.go":                 "TestExampleImageVolumes",
+	"volumes/pod.yaml":                "TestExampleImageVolumes: the volume --print-volume prints",
+	"volumes/deployment.yaml":         "TestExampleImageVolumes: the volume --print-volume prints",
 }
 
 func TestEveryExampleFileIsExercised(t *testing.T) {
