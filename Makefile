@@ -13,10 +13,9 @@ TEST_TIMEOUT ?= 25m
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-build: ## build bin/kubectl-gitless and bin/argocd-cmp
+build: ## build bin/kubectl-gitless, bin/argocd-cmp and its renderer bin/gitless-render
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/kubectl-gitless ./kubectl-gitless
-	@if [ -f argocd-cmp/main.go ]; then CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/argocd-cmp ./argocd-cmp; fi
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./kubectl-gitless ./argocd-cmp ./gitless-render
 	@cp scripts/kubectl_complete-gitless $(BIN)/
 
 tools: ## install the peer CLIs (oras, helm, cosign, kustomize, registry) into bin/ at pinned versions
@@ -43,4 +42,4 @@ demo: build ## throwaway registries on 127.0.0.1: publish, inspect, pull, sign, 
 	bash scripts/demo.sh
 
 clean: ## remove build output
-	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp .demo
+	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp $(BIN)/gitless-render .demo
