@@ -29,8 +29,9 @@ type builtBinary struct {
 }
 
 // buildPlugin builds a Go main package as `argocd-cmp` in a directory of its own, once per test binary,
-// with the main packages beside built next to it, and returns that directory. goBin and env choose the toolchain: the e2e module builds with the
-// go1.27 toolchain that runs this test, the main module with its own (see realPluginDir).
+// with the main packages beside built next to it under their own names, and returns that directory.
+// goBin and env choose the toolchain: the e2e module builds with the go1.27 toolchain that runs this
+// test, the main module with its own (see realPluginDir).
 func buildPlugin(t *testing.T, key, moduleDir, pkg, goBin string, env []string, beside ...string) string {
 	t.Helper()
 	v, _ := buildOnce.LoadOrStore(key, &builtBinary{})
