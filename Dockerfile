@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The gitless sidecar image for argocd-repo-server: a static argocd-cmp on distroless.
+# The gitless sidecar image for argocd-repo-server: a static argocd-cmp and its renderer
+# gitless-render on distroless.
 # Argo CD's own argocd-cmp-server is not in this image: the sidecar's entrypoint is
 # /var/run/argocd/argocd-cmp-server, copied into the shared `var-files` volume by Argo CD's init container.
 #
@@ -14,10 +15,11 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath \
       -ldflags "-s -w -X github.com/gitless-dev/gitless/pkg/version.Version=${VERSION}" \
-      -o /out/argocd-cmp ./argocd-cmp
+      -o /out/ ./argocd-cmp ./gitless-render
 
 FROM gcr.io/distroless/static:nonroot
-COPY --from=build /out/argocd-cmp /usr/local/bin/argocd-cmp
+# argocd-cmp starts gitless-render, its renderer process, from the directory it lives in.
+COPY --from=build /out/argocd-cmp /out/gitless-render /usr/local/bin/
 # Argo CD requires the sidecar to run as user 999 (the argocd user that owns the shared volumes).
 USER 999
 ENTRYPOINT ["/usr/local/bin/argocd-cmp"]

@@ -13,7 +13,9 @@ import (
 )
 
 func main() {
-	render.Init() // the bounded renderer child re-executes this binary
+	// Renders run in gitless-render, installed beside this binary: it links the renderers, this
+	// binary the registry and signature code, so neither pays the other's start-up.
+	render.UseRenderer("gitless-render")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cmd.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

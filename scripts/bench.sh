@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench (second half): kubectl-gitless against the peer CLIs on the same data, in one run, on
-# 127.0.0.1. Prints the median wall time of RUNS runs of each and the ratio gitless/peer (below 1 = faster).
+# 127.0.0.1. Prints the median wall time of RUNS runs of each and the ratio gitless/peer (below 1 = faster),
+# then the sidecar's figures of issue 13: argocd-cmp generate warm and cold against the peers, registry
+# requests per generate, writes of a repeated copy, and peak memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -10,7 +12,8 @@ RUNS=${RUNS:-5}
 W=$(mktemp -d)
 DOCKER_CONFIG=$W/docker
 mkdir -p "$DOCKER_CONFIG"
-trap 'kill $REG_PID 2>/dev/null || true; rm -rf "$W"' EXIT
+REG_PID= REG2_PID=
+trap 'kill $REG_PID $REG2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 
 PORT=${GITLESS_BENCH_PORT:-5811}
 HOST=127.0.0.1:$PORT
@@ -30,16 +33,21 @@ done
 cosign generate-key-pair --output-key-prefix "$W/cosign" >/dev/null 2>&1
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_runs() { # prints the median milliseconds of RUNS runs of "$@"
-  for _ in $(seq "$RUNS"); do
-    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))
-  done | median
+TIMEFORMAT='%R %U %S'
+time_runs() { # prints the median wall and CPU (user+sys, children included) milliseconds of RUNS runs of "$@"
+  local f
+  f=$(mktemp -p "$W")
+  for _ in $(seq "$RUNS"); do { time "$@" >/dev/null 2>&1; } 2>>"$f"; done
+  echo "$(awk '{print int($1 * 1000)}' "$f" | median) $(awk '{print int(($2 + $3) * 1000)}' "$f" | median)"
 }
-row() { # name gitless-ms peer-ms peer-name
-  awk -v n="$1" -v g="$2" -v p="$3" -v pn="$4" 'BEGIN {printf "%-34s gitless %6d ms   %-16s %6d ms   ratio %.2f\n", n, g, pn, p, g/p}'
+row() { # name "gitless-wall gitless-cpu" "peer-wall peer-cpu" peer-name
+  # CPU time is the figure to compare on a busy machine: wall time there measures the other load
+  awk -v n="$1" -v g="$2" -v p="$3" -v pn="$4" 'BEGIN {split(g, a, " "); split(p, b, " ");
+    if (a[2] > 0 && b[2] > 0) printf "%-34s gitless %6d ms (cpu %5d)   %-16s %6d ms (cpu %5d)   ratio %.2f (cpu %.2f)\n", n, a[1], a[2], pn, b[1], b[2], a[1]/b[1], a[2]/b[2];
+    else printf "%-34s gitless %6d ms              %-16s %6d ms              ratio %.2f\n", n, a[1], pn, b[1], a[1]/b[1]}'
 }
 
-echo "bench: $RUNS runs each, median wall time; $(nproc) cores" >&2
+echo "bench: $RUNS runs each, median wall and CPU time; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 # push against push: publish renders the content first by default, which oras push does not do
 g=$(time_runs kubectl-gitless publish "$W/tree/app" "$HOST/bench/g:1" --plain-http -q --skip-render-check --images=off)
 p=$(cd "$W/tree" && time_runs oras push --plain-http "$HOST/bench/o:1" app)
@@ -157,3 +165,103 @@ done
 g=$(printf '%s\n' "${gs[@]}" | median); p=$(printf '%s\n' "${ps[@]}" | median); r=$(printf '%s\n' "${rs[@]}" | median)
 row "replicate 50 signed x 2 zones" "$g" "$p" "oras cp -r loop"
 echo "replicate re-run (nothing new)       gitless $r ms (request counts: go test -bench Replicate ./pkg/replicate)"
+
+# ---- the sidecar (argocd-cmp generate as Argo CD runs it) ------------------------------------------
+# A second registry with its access log on counts requests: one log line per request.
+HOST2=127.0.0.1:$((PORT + 1))
+printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
+registry serve "$W/reg2.yml" >"$W/reg2.log" 2>&1 &
+REG2_PID=$!
+for _ in $(seq 50); do curl -fsS "http://$HOST2/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+log_mark() { wc -l < "$W/reg2.log"; }
+requests_since() { # mark [method-regexp]: requests logged after mark
+  tail -n +"$(( $1 + 1 ))" "$W/reg2.log" | grep -cE "\"(${2:-GET|HEAD|PUT|POST|PATCH|DELETE}) /v2/." || true
+}
+
+mkdir -p "$W/keys" && cp "$W/cosign.pub" "$W/keys/"
+cat > "$W/config.yaml" <<YAML
+apiVersion: gitless.dev/v1alpha1
+kind: Config
+registries:
+  - host: $HOST2
+    plainHTTP: true
+policies:
+  - match: "$HOST2/**"
+    keys: [$W/keys]
+YAML
+publish_signed() { # dir ref: prints repo@digest; signs the legacy form, which cosign verify reads offline
+  local d
+  d=$(kubectl-gitless publish "$1" "$2" --plain-http -q --images=off | head -n1)
+  kubectl-gitless sign "$2" --plain-http --key "$W/cosign.key" --signature-format legacy >/dev/null 2>&1
+  echo "$d"
+}
+KREF=$HOST2/platform/app:1.0.0
+KDIG=$(publish_signed examples/kustomize/overlays/zone-a "$KREF")
+HREF=$HOST2/charts/guestbook:0.1.0
+HDIG=$(publish_signed examples/helm/guestbook "$HREF")
+generate() { # cache-dir ref [env...]: argocd-cmp generate as the cmp-server runs it
+  local cache=$1 ref=$2; shift 2
+  env GITLESS_CONFIG="$W/config.yaml" GITLESS_CACHE_DIR="$cache" ARGOCD_APP_NAME=gb ARGOCD_APP_NAMESPACE=apps \
+    ARGOCD_ENV_GITLESS_REF="$ref" "$@" argocd-cmp generate
+}
+generate "$W/cache" "$KDIG" >/dev/null 2>"$W/gen.err" || { echo "bench: argocd-cmp generate failed: $(cat "$W/gen.err")" >&2; exit 1; }
+generate "$W/cache" "$HDIG" >/dev/null 2>&1
+
+g=$(time_runs generate "$W/cache" "$KDIG")
+p=$(time_runs kustomize build examples/kustomize/overlays/zone-a)
+row "generate warm: Kustomize overlay" "$g" "$p" "kustomize build"
+g=$(time_runs generate "$W/cache" "$HDIG")
+p=$(time_runs helm template gb examples/helm/guestbook --namespace apps --include-crds)
+row "generate warm: Helm chart" "$g" "$p" "helm template"
+
+# cold: an empty cache each run, by tag; the script users write today does the same four steps
+n=0
+cold() { n=$((n + 1)); generate "$W/cold$n" "$KREF"; }
+script() { # oras fetch + untar + cosign verify + kustomize build
+  rm -rf "$W/s" && mkdir -p "$W/s"
+  layer=$(oras manifest fetch --plain-http "$KREF" | sed -n 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p')
+  oras blob fetch --plain-http --output - "$HOST2/platform/app@$layer" | tar -xz -C "$W/s"
+  cosign verify --key "$W/cosign.pub" --insecure-ignore-tlog=true --allow-http-registry "$KREF" >/dev/null
+  kustomize build "$W/s/overlays/zone-a"
+}
+script >/dev/null 2>"$W/script.err" || { echo "bench: the peer script failed: $(cat "$W/script.err")" >&2; exit 1; }
+g=$(time_runs cold)
+p=$(time_runs script)
+row "generate cold (by tag)" "$g" "$p" "oras+cosign+kust"
+
+m=$(log_mark); generate "$W/cold-count" "$KREF" >/dev/null 2>&1; cold_tag=$(requests_since "$m")
+m=$(log_mark); generate "$W/cold-count" "$KREF" >/dev/null 2>&1; warm_tag=$(requests_since "$m")
+m=$(log_mark); generate "$W/cold-count" "$KDIG" >/dev/null 2>&1; warm_digest=$(requests_since "$m")
+echo "registry requests per generate: cold by tag $cold_tag / warm by tag $warm_tag / warm by digest $warm_digest (Distribution: no referrers API, so the tag fallback adds one)"
+
+kubectl-gitless copy "$KREF" "$HOST2/zone/app" --plain-http >/dev/null 2>&1
+m=$(log_mark); kubectl-gitless copy "$KREF" "$HOST2/zone/app" --plain-http >/dev/null 2>&1
+echo "copy run again with nothing new: $(requests_since "$m" 'PUT|POST|PATCH|DELETE') writes, $(requests_since "$m") requests"
+
+# memory: peak RSS (GNU time: the largest of the process and the children it waited for)
+peak() {
+  if /usr/bin/time -f '%M' -o "$W/rss" "$@" >/dev/null 2>"$W/peak.err"; then echo $(( $(tail -n1 "$W/rss") / 1024 ));
+  else echo "(failed: $(tail -n1 "$W/peak.err"))"; fi
+}
+printf '#!/bin/sh\nexec env GITLESS_CONFIG=%s GITLESS_CACHE_DIR="$1" ARGOCD_APP_NAME=gb ARGOCD_APP_NAMESPACE=apps ARGOCD_ENV_GITLESS_REF="$2" argocd-cmp generate\n' \
+  "$W/config.yaml" > "$W/gen" && chmod +x "$W/gen"
+mkdir -p "$W/big"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n' > "$W/big/cm.yaml"
+head -c 50000000 /dev/urandom > "$W/big/a.bin"; head -c 50000000 /dev/urandom > "$W/big/b.bin"
+kubectl-gitless publish "$W/big" "$HOST2/platform/big:1" --plain-http -q --skip-render-check --images=off >/dev/null
+kubectl-gitless sign "$HOST2/platform/big:1" --plain-http --key "$W/cosign.key" --signature-format legacy >/dev/null 2>&1
+echo "peak RSS, generate of a 100 MB artifact (cold): $(peak "$W/gen" "$W/cache-big" "$HOST2/platform/big:1") MB"
+
+mkdir -p "$W/tree5k/app"
+for d in $(seq 1 100); do
+  mkdir -p "$W/tree5k/app/d$d"
+  for f in $(seq 1 50); do
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%s-%s\ndata:\n  n: "%s"\n' "$d" "$f" "$RANDOM" > "$W/tree5k/app/d$d/cm$f.yaml"
+  done
+done
+g=$(time_runs kubectl-gitless publish "$W/tree5k/app" "$HOST/bench/g5k:1" --plain-http -q --skip-render-check --images=off)
+p=$(cd "$W/tree5k" && time_runs oras push --plain-http "$HOST/bench/o5k:1" app)
+row "push 5,000 files" "$g" "$p" "oras push"
+gr=$(peak kubectl-gitless publish "$W/tree5k/app" "$HOST/bench/g5k:2" --plain-http -q --skip-render-check --images=off)
+pr=$(cd "$W/tree5k" && peak oras push --plain-http "$HOST/bench/o5k:2" app)
+echo "peak RSS, push 5,000 files: gitless $gr MB, oras push $pr MB"

@@ -18,6 +18,7 @@ import (
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
+	_ "github.com/gitless-dev/gitless/pkg/render/helm" // render and publish's check render Helm charts
 )
 
 // ignoreSignaturesFlag skips verification in render and diff; insecure-skip-verify is its old name,

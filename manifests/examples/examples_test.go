@@ -29,6 +29,7 @@ import (
 	"github.com/gitless-dev/gitless/pkg/cmp"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
+	_ "github.com/gitless-dev/gitless/pkg/render/helm" // Helm charts render as in kubectl-gitless and gitless-render
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
 

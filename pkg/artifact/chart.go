@@ -9,8 +9,8 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/ignore"
+	"sigs.k8s.io/yaml"
 )
 
 // chartInfo is a Helm chart directory about to be published in Helm's own OCI form.
@@ -21,7 +21,13 @@ type chartInfo struct {
 }
 
 func readChart(dir string) (*chartInfo, error) {
-	meta, err := chartutil.LoadChartfile(filepath.Join(dir, chartutil.ChartfileName))
+	// what chartutil.LoadChartfile does; chartutil itself would link the Kubernetes API scheme
+	// (all groups) into argocd-cmp, which only reads artifacts
+	meta := new(chart.Metadata)
+	b, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	if err == nil {
+		err = yaml.Unmarshal(b, meta)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading Chart.yaml: %w", err)
 	}

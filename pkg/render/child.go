@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,9 +32,16 @@ const (
 // by Render it renders and exits; in any other process it returns at once and records that
 // Render may start such a child.
 func Init() {
-	if os.Getenv(childEnv) != childVersion {
+	switch v := os.Getenv(childEnv); v {
+	case "":
 		childReady.Store(true)
 		return
+	case childVersion:
+	default:
+		// a renderer from another release than the binary that started it
+		_ = json.NewEncoder(os.Stderr).Encode(childFailure{Message: fmt.Sprintf(
+			"the renderer speaks protocol %s, its caller %s: install argocd-cmp and gitless-render from the same release", childVersion, v)})
+		os.Exit(1)
 	}
 	_ = os.Unsetenv(childEnv)
 	// Only the rendered stream may reach stdout: whatever a library prints goes to stderr.
@@ -98,11 +107,49 @@ func childRender(stdin io.Reader) ([]byte, error) {
 	return renderStream(context.Background(), req.Root, req.Options)
 }
 
-// renderInChild runs the render in a child process of this binary and returns its output.
-func renderInChild(ctx context.Context, root string, opts Options) ([]byte, error) {
+// UseRenderer makes Render start the program at path as its renderer child instead of this
+// binary, which then need not link the renderers (argocd-cmp starts gitless-render). The program's
+// main must call Init first and import package render/helm. A relative path is taken relative to
+// the directory of this binary, so that the two programs of one release are found side by side.
+// Init need not be called in a binary that calls UseRenderer.
+func UseRenderer(path string) {
+	rendererPath.Store(&path)
+	childReady.Store(true)
+}
+
+// rendererPath is the renderer set by UseRenderer; unset, the renderer is this binary.
+var rendererPath atomic.Pointer[string]
+
+// renderer returns the program to start as the renderer child.
+func renderer() (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("finding this executable to start the renderer: %w", err)
+		return "", fmt.Errorf("finding this executable to start the renderer: %w", err)
+	}
+	p := rendererPath.Load()
+	if p == nil {
+		return exe, nil
+	}
+	path := *p
+	if !filepath.IsAbs(path) {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		path = filepath.Join(filepath.Dir(exe), path)
+	}
+	if info, err := os.Stat(path); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("the renderer %s is missing or not executable: install %s from the same release beside %s "+
+			"(make build puts both in bin/, the sidecar image has both in /usr/local/bin)", path, filepath.Base(path), filepath.Base(exe))
+	}
+	return path, nil
+}
+
+// renderInChild runs the render in a child process (this binary, or the one UseRenderer named)
+// and returns its output.
+func renderInChild(ctx context.Context, root string, opts Options) ([]byte, error) {
+	exe, err := renderer()
+	if err != nil {
+		return nil, err
 	}
 	req, err := json.Marshal(childRequest{Root: root, Options: opts})
 	if err != nil {

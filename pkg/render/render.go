@@ -14,12 +14,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gitless-dev/gitless/pkg/archive"
 	"github.com/gitless-dev/gitless/pkg/render/errdef"
-	"github.com/gitless-dev/gitless/pkg/render/helm"
 	"github.com/gitless-dev/gitless/pkg/render/kustomize"
 	"github.com/gitless-dev/gitless/pkg/render/plain"
 )
@@ -109,15 +109,26 @@ func renderKind(ctx context.Context, kind Kind, root, dir string, opts Options) 
 			NameSuffix: opts.NameSuffix, Images: opts.Images,
 		})
 	case KindHelm:
-		return helm.Objects(ctx, root, dir, helm.Options{
-			ReleaseName: opts.ReleaseName, Namespace: opts.Namespace,
-			KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions,
-			ValueFiles: opts.ValueFiles, ValuesYAML: opts.ValuesYAML, Values: opts.Values,
-			SkipCRDs: opts.SkipCRDs, SubchartLimits: opts.SubchartLimits,
-		})
+		if f := helmRenderer.Load(); f != nil {
+			return (*f)(ctx, root, dir, opts)
+		}
+		return nil, fmt.Errorf("rendering %s: %w: Helm rendering is not built into this binary (import package render/helm; "+
+			"argocd-cmp renders through gitless-render, which has it)", dir, errdef.ErrUnknownKind)
 	}
 	return nil, fmt.Errorf("rendering %s: %w %q", dir, errdef.ErrUnknownKind, kind)
 }
+
+// HelmFunc renders the Helm chart in dir; root bounds what it may read.
+type HelmFunc func(ctx context.Context, root, dir string, opts Options) ([]*unstructured.Unstructured, error)
+
+// helmRenderer is set by package helm when a binary imports it. The Helm SDK brings the Kubernetes
+// client libraries and their package initialisation (every API group's scheme), so binaries that
+// do not render themselves (argocd-cmp, which starts gitless-render) leave it out.
+var helmRenderer atomic.Pointer[HelmFunc]
+
+// RegisterHelm makes Objects and Render render KindHelm with f. Package helm calls it from its
+// init; a binary that renders Helm charts imports that package.
+func RegisterHelm(f HelmFunc) { helmRenderer.Store(&f) }
 
 // Detect returns the kind of the tree at dir: a kustomization file (kustomization.yaml,
 // kustomization.yml or Kustomization) means kustomize, a Chart.yaml means helm, anything else

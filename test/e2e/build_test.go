@@ -29,9 +29,10 @@ type builtBinary struct {
 }
 
 // buildPlugin builds a Go main package as `argocd-cmp` in a directory of its own, once per test binary,
-// and returns that directory. goBin and env choose the toolchain: the e2e module builds with the
-// go1.27 toolchain that runs this test, the main module with its own (see realPluginDir).
-func buildPlugin(t *testing.T, key, moduleDir, pkg, goBin string, env []string) string {
+// with the main packages beside built next to it under their own names, and returns that directory.
+// goBin and env choose the toolchain: the e2e module builds with the go1.27 toolchain that runs this
+// test, the main module with its own (see realPluginDir).
+func buildPlugin(t *testing.T, key, moduleDir, pkg, goBin string, env []string, beside ...string) string {
 	t.Helper()
 	v, _ := buildOnce.LoadOrStore(key, &builtBinary{})
 	b := v.(*builtBinary)
@@ -45,6 +46,13 @@ func buildPlugin(t *testing.T, key, moduleDir, pkg, goBin string, env []string) 
 		cmd.Dir = moduleDir
 		cmd.Env = append(environWithout("GOROOT"), env...)
 		b.out, b.err = cmd.CombinedOutput()
+		if b.err == nil && len(beside) > 0 {
+			// the programs installed beside it (gitless-render), under their own names
+			cmd = exec.Command(goBin, append([]string{"build", "-trimpath", "-o", b.dir + string(os.PathSeparator)}, beside...)...)
+			cmd.Dir = moduleDir
+			cmd.Env = append(environWithout("GOROOT"), env...)
+			b.out, b.err = cmd.CombinedOutput()
+		}
 		t.Logf("built %s (%s) in %s", pkg, key, time.Since(start).Round(time.Millisecond))
 	})
 	if b.err != nil {
@@ -91,7 +99,7 @@ func realPluginDir(t *testing.T) string {
 	if goBin == "" {
 		goBin = "go"
 	}
-	return buildPlugin(t, "real", mainModule, "./argocd-cmp", goBin, []string{"GOTOOLCHAIN=local", "CGO_ENABLED=0"})
+	return buildPlugin(t, "real", mainModule, "./argocd-cmp", goBin, []string{"GOTOOLCHAIN=local", "CGO_ENABLED=0"}, "./gitless-render")
 }
 
 // TestMain removes the built binaries after the run.

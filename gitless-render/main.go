@@ -1,0 +1,26 @@
+// Command gitless-render is the renderer process of argocd-cmp: argocd-cmp starts it for every
+// render, with the render request on stdin, no environment, a memory limit and a deadline (see
+// package render). It links only the renderers (plain, Kustomize, Helm), not the registry and
+// signature code, so that each render pays the start-up of a renderer and no more. It is not
+// meant to be run by hand; install it beside argocd-cmp from the same release.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gitless-dev/gitless/pkg/render"
+	_ "github.com/gitless-dev/gitless/pkg/render/helm" // Helm charts render in this binary
+	"github.com/gitless-dev/gitless/pkg/version"
+)
+
+func main() {
+	render.Init() // in the renderer child: renders and exits
+	if len(os.Args) == 2 && os.Args[1] == "version" {
+		fmt.Println(version.Version)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "gitless-render: the renderer process of argocd-cmp, started by it for each render; "+
+		"install it beside argocd-cmp and run `argocd-cmp generate` instead")
+	os.Exit(2)
+}
