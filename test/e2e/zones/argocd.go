@@ -104,7 +104,7 @@ func defaultProject() *unstructured.Unstructured {
 func (z *Zone) AddOCIRepository(ctx context.Context, name, url string) error {
 	return z.Apply(ctx, &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
-		"metadata": map[string]any{"name": "repo-" + name, "labels": map[string]any{"argocd.argoproj.io/secret-type": "repository"}},
+		"metadata":   map[string]any{"name": "repo-" + name, "labels": map[string]any{"argocd.argoproj.io/secret-type": "repository"}},
 		"stringData": map[string]any{"type": "oci", "name": name, "url": url, "insecureOCIForceHttp": "true"},
 	}}, Namespace)
 }

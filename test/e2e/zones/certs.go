@@ -19,7 +19,7 @@ import (
 // certificate (group system:masters) and the service-account signing key, written under dir.
 type pki struct {
 	CA, ServingCert, ServingKey, AdminCert, AdminKey, SAKey, SAPub string
-	caPEM, adminCertPEM, adminKeyPEM                                []byte
+	caPEM, adminCertPEM, adminKeyPEM                               []byte
 }
 
 func newPKI(dir string) (*pki, error) {
