@@ -142,7 +142,9 @@ func (z *Zone) startSidecar(ctx context.Context) error {
 	return waitFor(ctx, p, z.Name+" argocd-cmp-server socket", time.Minute, func() error { _, err := os.Stat(sock); return err })
 }
 
-// argoEnv is the environment Argo CD's own Procfile gives its components outside a cluster.
+// argoEnv is the environment Argo CD's own Procfile gives its components outside a cluster. The
+// kubeconfig's context namespace (argocd) is the namespace they work in; ARGOCD_FAKE_IN_CLUSTER makes
+// the in-cluster destination (https://kubernetes.default.svc) the kubeconfig's API server.
 func (z *Zone) argoEnv(name string) []string {
 	local := filepath.Join(z.Dir, "argocd-local")
 	return []string{
@@ -177,7 +179,6 @@ func (z *Zone) startArgoCD(ctx context.Context) error {
 		return err
 	}
 	_, err = z.w.procs.start(z.Dir, "argocd-application-controller", z.argoEnv("argocd-application-controller"), z.w.bin("argocd"),
-		"--kubeconfig", z.Kubeconfig, "--namespace", Namespace,
 		"--repo-server", repoAddr, "--redis", z.redis, "--metrics-port", fmt.Sprint(ports[2]),
 		"--app-resync", "30", "--status-processors", "2", "--operation-processors", "2",
 		"--loglevel", "info", "--logformat", "text")

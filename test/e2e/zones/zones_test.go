@@ -27,6 +27,9 @@ func TestZones(t *testing.T) {
 
 	// Per zone: the OCI source form following the tag, the plugin form naming the tag in GITLESS_REF.
 	for _, z := range w.Zones {
+		if err := z.AddOCIRepository(t.Context(), "guestbook", "oci://"+z.Registry.Host+"/"+repo); err != nil {
+			t.Fatal(err)
+		}
 		create(t, z, application("oci", "oci", ociSource(z, repo, "stable")))
 		create(t, z, application("plugin", "plugin", pluginSource(z, repo, d1, w.Hub.Host+"/"+repo+":stable")))
 	}
@@ -62,7 +65,7 @@ func TestZones(t *testing.T) {
 			refresh(t, z, "plugin", "normal")
 		}
 		for _, z := range w.Zones {
-			waitApp(t, z, "oci", "Synced at release 2", 3*time.Minute, syncedAt(d2))
+			waitApp(t, z, "oci", "Synced at release 2", 5*time.Minute, syncedAt(d2))
 			if g, _ := greeting(t, z, "oci"); g != "release 2" {
 				t.Errorf("%s oci: live GREETING %q after promotion", z.Name, g)
 			}
@@ -166,6 +169,7 @@ func hubDown(t *testing.T, w *World, d2 string) {
 		tamperLayer(t, za.Registry, d4)
 		before, rv := greeting(t, za, "plugin")
 		setGitlessRef(t, za, "plugin", w.Hub.Host+"/"+repo+"@"+d4)
+		refresh(t, za, "plugin", "hard")
 		app := waitApp(t, za, "plugin", "ComparisonError", 3*time.Minute, comparisonError("digest"))
 		t.Logf("tampered: %s", conditionMessage(app))
 		if g, rv2 := greeting(t, za, "plugin"); g != before || rv2 != rv {
@@ -175,7 +179,9 @@ func hubDown(t *testing.T, w *World, d2 string) {
 	t.Run("hub down: another signed release under the tag is refused", func(t *testing.T) {
 		moveTag(t, za.Registry, repo, "stable", d3)
 		before, rv := greeting(t, za, "plugin")
+		// hard: Argo CD's manifest cache holds this very GITLESS_REF's release 2 from before
 		setGitlessRef(t, za, "plugin", w.Hub.Host+"/"+repo+":stable")
+		refresh(t, za, "plugin", "hard")
 		app := waitApp(t, za, "plugin", "ComparisonError", 3*time.Minute, comparisonError("stable"))
 		t.Logf("tag moved to release 3: %s", conditionMessage(app))
 		if g, rv2 := greeting(t, za, "plugin"); g != before || rv2 != rv {
