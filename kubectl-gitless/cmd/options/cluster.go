@@ -9,7 +9,8 @@ import (
 )
 
 // Cluster is kubectl's kubeconfig flags (genericclioptions.ConfigFlags: --kubeconfig, -n, --cluster,
-// --user, ...) with --context repeatable, one cluster per context, and -A for every namespace.
+// --user, ...) with --context repeatable, one cluster per context, and -A for every namespace. The
+// registry flags keep --insecure-skip-tls-verify and --request-timeout for the registry.
 type Cluster struct {
 	Contexts      []string
 	AllNamespaces bool
@@ -22,6 +23,9 @@ type Cluster struct {
 func NewCluster() *Cluster {
 	c := &Cluster{flags: genericclioptions.NewConfigFlags(false)}
 	c.flags.Context = &c.context
+	// --insecure-skip-tls-verify and --request-timeout are the registry's (Registry); the cluster's
+	// come from the kubeconfig.
+	c.flags.Insecure, c.flags.Timeout = nil, nil
 	return c
 }
 
