@@ -71,8 +71,8 @@ type Options struct {
 }
 
 // Start starts the hub and the zones. On error everything started is stopped.
-func Start(ctx context.Context, o Options) (w *World, err error) {
-	w = &World{Dir: o.Dir, BinDir: o.BinDir, Keys: filepath.Join(o.Dir, "keys"),
+func Start(ctx context.Context, o Options) (_ *World, err error) {
+	w := &World{Dir: o.Dir, BinDir: o.BinDir, Keys: filepath.Join(o.Dir, "keys"),
 		pluginYAML:    filepath.Join(o.RepoRoot, "manifests", "sidecar", "plugin.yaml"),
 		argoManifests: filepath.Join(o.BinDir, "argocd-manifests")}
 	defer func() {
