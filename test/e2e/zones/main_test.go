@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 func needWorld(t *testing.T) *World {
 	t.Helper()
 	if world == nil {
-		t.Skip("the two-zone world is not running (GITLESS_ZONES unset)")
+		t.Skip("the two-zone world is not running: GITLESS_ZONES unset, or its parts are missing (see the zones: line above; make e2e-zones builds them)")
 	}
 	if err := world.Check(); err != nil {
 		t.Fatal(err)
