@@ -58,6 +58,8 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newDiffCmd(streams),
 		newGenerateKeyPairCmd(streams),
 		newVersionCmd(streams),
+		newAppsCmd(streams),
+		newPinCmd(streams),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
@@ -132,7 +134,7 @@ func ExitCode(err error) int {
 }
 
 func exitCode(err error) int {
-	if errors.Is(err, options.ErrUsage) || errors.Is(err, registry.ErrInvalidReference) {
+	if errors.Is(err, options.ErrUsage) || errors.Is(err, registry.ErrInvalidReference) || errors.Is(err, ErrDrift) {
 		return ExitUsage
 	}
 	if code := signature.ExitCode(err); code != signature.ExitOtherFailure {

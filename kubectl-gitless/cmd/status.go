@@ -19,8 +19,9 @@ import (
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
-// ErrDrift is returned by status when a zone does not match the hub; it exits ExitDrift.
-var ErrDrift = errors.New("zones drifted from the hub")
+// ErrDrift is returned by status when a zone does not match the hub, and by apps when an Application
+// runs something other than what its reference resolves to now; both exit ExitDrift.
+var ErrDrift = errors.New("drift")
 
 // ExitDrift is status's exit code for drift (0: every zone in sync; 1 and 3-5: errors, as other commands).
 const ExitDrift = 2
