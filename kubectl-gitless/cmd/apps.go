@@ -16,7 +16,6 @@ import (
 	"github.com/gitless-dev/gitless/pkg/argoapp"
 )
 
-
 type appsOptions struct {
 	cluster *options.Cluster
 	artifacts
