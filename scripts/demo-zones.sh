@@ -32,4 +32,6 @@ step "replicate again: only the new tag and its signature travel"
 kg replicate -f "$DEMO/zones.yaml"
 
 step "status: every zone serves the hub's digests with signatures that verify (exit 0)"
-kg status "$HUB/platform/guestbook" --plain-http --zone "$ZONE" --zone "$ZONE_B" --key "$DEMO/keys/cosign.pub"
+for t in 1.4.0 latest prod; do # the tags the rules replicate (the hub's :rogue is not one of them)
+  kg status "$HUB/platform/guestbook:$t" --plain-http --zone "$ZONE" --zone "$ZONE_B" --key "$DEMO/keys/cosign.pub"
+done

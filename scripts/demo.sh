@@ -132,4 +132,52 @@ kg sign "$HUB/gitless/argocd-cmp:demo" --plain-http --key "$DEMO/keys/cosign.key
 kg verify "$HUB/gitless/argocd-cmp:demo" --plain-http --key "$DEMO/keys/cosign.pub"
 kg inspect "$IMAGE_REF" --plain-http | grep -i -e spdx -e referrer || true
 
+# --- images travel with the configuration (issue 8)
+step "images: two-platform images in the hub, signed; an app that names them, published with its images locked"
+go run ./internal/tools/demoimage -plain-http "$HUB/library/web:1.0" "$HUB/library/tools:2.1"
+for img in library/web:1.0 library/tools:2.1; do kg sign "$HUB/$img" --plain-http --key "$DEMO/keys/cosign.key" >/dev/null 2>&1; done
+WEB=$(mktemp -d) # outside any git checkout: no revision to record
+cat > "$WEB/app.yaml" <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: apps}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers: [{name: init, image: "$HUB/library/tools:2.1"}]
+      containers: [{name: web, image: "$HUB/library/web:1.0"}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: apps}
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: report, image: "$HUB/library/tools:2.1"}]
+YAML
+kg publish "$WEB" "$HUB/apps/web:1.0.0" --plain-http --sign --key "$DEMO/keys/cosign.key" -q
+rm -rf "$WEB"
+kg inspect "$HUB/apps/web:1.0.0" --plain-http | sed -n '/Images lock/,/^$/p'
+
+step "copy the app to the zone with its images (under $ZONE/mirror, signatures included); a re-run writes nothing"
+kg copy "$HUB/apps/web:1.0.0" "$ZONE/apps/web" --plain-http --images "$ZONE/mirror"
+kg copy "$HUB/apps/web:1.0.0" "$ZONE/apps/web" --plain-http --images "$ZONE/mirror"
+
+step "the zone's sidecar renders it with every locked image pointing at the zone's copy, pinned by digest"
+{ cat "$DEMO/config.yaml"; printf 'images: {mirror: %s/mirror, plainHTTP: true}\n' "$ZONE"; } > "$DEMO/config-zone.yaml"
+env GITLESS_CONFIG="$DEMO/config-zone.yaml" GITLESS_CACHE_DIR="$DEMO/cache" ARGOCD_APP_NAME=web ARGOCD_APP_NAMESPACE=apps \
+  ARGOCD_ENV_GITLESS_REF="$HUB/apps/web:1.0.0" argocd-cmp generate 2>"$DEMO/sidecar.log" > "$DEMO/web.yaml"
+grep 'image:' "$DEMO/web.yaml"
+! grep -q "image: .*$HUB/" "$DEMO/web.yaml" # nothing points at the hub any more
+kg render "$HUB/apps/web:1.0.0" --plain-http --policy "$DEMO/config-zone.yaml" --check-images >/dev/null && echo "every locked image is at the zone's mirror"
+
+# --- operating many zones (issue 9)
+source scripts/demo-zones.sh
+
 step "done"

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -30,7 +29,7 @@ func (p *Provenance) Validate() error {
 		globs []string
 	}{{"sourceRepositories", p.SourceRepositories}, {"refs", p.Refs}, {"builderIds", p.BuilderIDs}} {
 		for _, g := range f.globs {
-			if _, err := valueGlob(g); err != nil {
+			if _, err := Glob(g); err != nil {
 				errs = append(errs, fmt.Errorf("provenance.%s %q: %w", f.name, g, err))
 			}
 		}
@@ -68,36 +67,9 @@ func matchValues(globs []string, v string, norm func(string) string) bool {
 		if norm != nil {
 			g = norm(g)
 		}
-		if re, err := valueGlob(g); err == nil && re.MatchString(v) {
+		if re, err := Glob(g); err == nil && re.MatchString(v) {
 			return true
 		}
 	}
 	return false
-}
-
-// valueGlob compiles a glob over a URL or ref: "**" spans slashes, "*" and "?" do not; no host
-// normalisation (unlike repository globs).
-func valueGlob(glob string) (*regexp.Regexp, error) {
-	if glob == "" {
-		return nil, errors.New("empty glob")
-	}
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(glob); i++ {
-		switch c := glob[i]; c {
-		case '*':
-			if i+1 < len(glob) && glob[i+1] == '*' {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString("[^/]*")
-			}
-		case '?':
-			b.WriteString("[^/]")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
 }

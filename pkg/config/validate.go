@@ -121,13 +121,21 @@ func (k *Keyless) Validate() error {
 	return nil
 }
 
-// compileGlob turns a repository glob into an anchored regexp: "**" matches across slashes, "*"
-// and "?" do not.
+// compileGlob turns a repository glob into an anchored regexp (see Glob), after the host
+// normalisation Parse applies, so that a Policy built in code is matched the same way.
 func compileGlob(glob string) (*regexp.Regexp, error) {
 	if glob == "" {
 		return nil, errors.New("empty glob")
 	}
-	glob = normalizeGlob(glob) // a Policy built in code, not by Parse, is matched the same way
+	return Glob(normalizeGlob(glob))
+}
+
+// Glob turns a glob into an anchored regexp: "**" matches across slashes, "*" and "?" do not;
+// brackets and braces are refused. Repository globs, provenance values and replication rules use it.
+func Glob(glob string) (*regexp.Regexp, error) {
+	if glob == "" {
+		return nil, errors.New("empty glob")
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	for i := 0; i < len(glob); i++ {

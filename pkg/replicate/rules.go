@@ -1,46 +1,17 @@
 package replicate
 
 import (
-	"errors"
-	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
-)
 
-// compileGlob turns a glob into an anchored regexp: "**" crosses "/", "*" and "?" do not.
-func compileGlob(glob string) (*regexp.Regexp, error) {
-	if glob == "" {
-		return nil, errors.New("empty glob")
-	}
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(glob); i++ {
-		switch c := glob[i]; c {
-		case '*':
-			if i+1 < len(glob) && glob[i+1] == '*' {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString("[^/]*")
-			}
-		case '?':
-			b.WriteString("[^/]")
-		case '[', ']', '{', '}':
-			return nil, fmt.Errorf("character %q is not supported in globs", c)
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
-}
+	"github.com/gitless-dev/gitless/pkg/config"
+)
 
 func matchAny(globs []string, s string) bool {
 	for _, g := range globs {
-		if re, err := compileGlob(g); err == nil && re.MatchString(s) {
+		if re, err := config.Glob(g); err == nil && re.MatchString(s) {
 			return true
 		}
 	}

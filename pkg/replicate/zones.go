@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/gitless-dev/gitless/pkg/config"
 	k8sjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
@@ -193,7 +195,7 @@ func (r *Rule) validate() error {
 		return errors.New("repositories: name at least one repository path or glob (platform/**)")
 	}
 	for _, g := range append(append([]string{}, r.Repositories...), r.Tags...) {
-		if _, err := compileGlob(g); err != nil {
+		if _, err := config.Glob(g); err != nil {
 			return fmt.Errorf("glob %q: %w", g, err)
 		}
 	}
