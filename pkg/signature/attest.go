@@ -3,12 +3,10 @@ package signature
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sigstore/sigstore/pkg/signature/dsse"
@@ -54,7 +52,9 @@ func Attest(ctx context.Context, target oras.Target, signer *Signer, subject oci
 	return ocispec.Descriptor{}, fmt.Errorf("attestation format %q: %w (use %q or %q)", o.format, ErrUnsupported, FormatBundle, FormatLegacy)
 }
 
-// attestBundle mirrors cosign's WriteAttestationNewBundleFormat (pkg/oci/remote/write.go, v2.6.5).
+// attestBundle mirrors cosign's WriteAttestationNewBundleFormat (pkg/oci/remote/write.go, v2.6.5): a
+// Sigstore bundle of the DSSE-signed statement as a referrer of subject. gitless's signatures are such
+// bundles too, with cosign's sign predicate type.
 func attestBundle(ctx context.Context, target oras.Target, s *Signer, subject ocispec.Descriptor, predicateType string, statement []byte) (ocispec.Descriptor, error) {
 	bundleBytes, err := s.bundle(ctx, statement)
 	if err != nil {
@@ -64,6 +64,7 @@ func attestBundle(ctx context.Context, target oras.Target, s *Signer, subject oc
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	// The empty config is pushed by hand so its descriptor carries no inline data, as cosign's.
 	config, err := pushBlob(ctx, target, ocispec.MediaTypeEmptyJSON, ocispec.DescriptorEmptyJSON.Data)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -79,7 +80,7 @@ func attestBundle(ctx context.Context, target oras.Target, s *Signer, subject oc
 		},
 	})
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("pushing attestation bundle for %s: %w", subject.Digest, err)
+		return ocispec.Descriptor{}, fmt.Errorf("pushing bundle for %s: %w", subject.Digest, err)
 	}
 	return desc, nil
 }
@@ -105,23 +106,5 @@ func attestLegacy(ctx context.Context, target oras.Target, s *Signer, subject oc
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	manifest.Layers = append(manifest.Layers, layer)
-	config.RootFS.DiffIDs = append(config.RootFS.DiffIDs, v1.Hash{Algorithm: layer.Digest.Algorithm().String(), Hex: layer.Digest.Encoded()})
-	config.History = append(config.History, v1.History{})
-	configBytes, err := json.Marshal(config)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	if manifest.Config, err = pushBlob(ctx, target, ocispec.MediaTypeImageConfig, configBytes); err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	mb, err := json.Marshal(manifest)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	desc, err := oras.TagBytes(ctx, target, ocispec.MediaTypeImageManifest, mb, tag)
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("pushing attestation %s: %w", tag, err)
-	}
-	return desc, nil
+	return appendLegacy(ctx, target, tag, manifest, config, layer, "attestation")
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	intotov1 "github.com/in-toto/attestation/go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -25,33 +24,7 @@ func signBundle(ctx context.Context, target oras.Target, s *Signer, repository s
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	bundleBytes, err := s.bundle(ctx, payload)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	layer, err := pushBlob(ctx, target, BundleMediaType, bundleBytes)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	// The empty config is pushed by hand so its descriptor carries no inline data, as cosign's.
-	config, err := pushBlob(ctx, target, ocispec.MediaTypeEmptyJSON, ocispec.DescriptorEmptyJSON.Data)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	desc, err := oras.PackManifest(ctx, target, oras.PackManifestVersion1_1, BundleMediaType, oras.PackManifestOptions{
-		Subject:          &subject,
-		Layers:           []ocispec.Descriptor{layer},
-		ConfigDescriptor: &config,
-		ManifestAnnotations: map[string]string{
-			ocispec.AnnotationCreated: time.Now().UTC().Format(time.RFC3339),
-			BundleContentAnnotation:   "dsse-envelope",
-			BundlePredicateTypeAnno:   CosignSignPredicateType,
-		},
-	})
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("pushing signature bundle for %s: %w", subject.Digest, err)
-	}
-	return desc, nil
+	return attestBundle(ctx, target, s, subject, CosignSignPredicateType, payload)
 }
 
 // statement is the in-toto statement cosign signs, with the tag binding and annotations as its

@@ -41,6 +41,12 @@ func signLegacy(ctx context.Context, target oras.Target, s *Signer, repository s
 			return existing, nil // deterministic keys (ed25519) re-sign identically
 		}
 	}
+	return appendLegacy(ctx, target, tag, manifest, config, layer, "signature")
+}
+
+// appendLegacy adds layer to the legacy signature or attestation image at tag (cosign keeps one layer
+// per signature in one image) and pushes its config and manifest under the tag.
+func appendLegacy(ctx context.Context, target oras.Target, tag string, manifest ocispec.Manifest, config v1.ConfigFile, layer ocispec.Descriptor, what string) (ocispec.Descriptor, error) {
 	manifest.Layers = append(manifest.Layers, layer)
 	config.RootFS.DiffIDs = append(config.RootFS.DiffIDs, v1.Hash{Algorithm: layer.Digest.Algorithm().String(), Hex: layer.Digest.Encoded()})
 	config.History = append(config.History, v1.History{})
@@ -57,7 +63,7 @@ func signLegacy(ctx context.Context, target oras.Target, s *Signer, repository s
 	}
 	desc, err := oras.TagBytes(ctx, target, ocispec.MediaTypeImageManifest, mb, tag)
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("pushing signature %s: %w", tag, err)
+		return ocispec.Descriptor{}, fmt.Errorf("pushing %s %s: %w", what, tag, err)
 	}
 	return desc, nil
 }
