@@ -147,6 +147,9 @@ func printAttestation(errOut io.Writer, r *attestResult) {
 	if r.Source.Ref != "" {
 		src += " (" + r.Source.Ref + ")"
 	}
+	if src == "" {
+		src = "none recorded (not published from a git checkout; --source and --revision set it)"
+	}
 	fmt.Fprintf(errOut, "Provenance (%s, SLSA v1, source %s, builder %s): %s\n", r.Format, src, r.BuilderID, r.Attestation)
 }
 
