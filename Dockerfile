@@ -19,7 +19,8 @@ RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath \
 
 FROM gcr.io/distroless/static:nonroot
 # argocd-cmp starts gitless-render, its renderer process, from the directory it lives in.
-COPY --from=build /out/argocd-cmp /out/gitless-render /usr/local/bin/
+COPY --from=build /out/argocd-cmp /usr/local/bin/argocd-cmp
+COPY --from=build /out/gitless-render /usr/local/bin/gitless-render
 # Argo CD requires the sidecar to run as user 999 (the argocd user that owns the shared volumes).
 USER 999
 ENTRYPOINT ["/usr/local/bin/argocd-cmp"]
