@@ -94,7 +94,7 @@ func (o *copyOptions) imageDestination(dst registry.Reference, repo registry.Rep
 		return imagecopy.Destination{}, false
 	}
 	return imagecopy.Destination{Name: prefix, Open: func(name string) (registry.Repository, error) {
-		ref, err := registry.ParseReference(imagecopy.ZoneName(prefix, name))
+		ref, err := registry.ParseReference(images.MirrorName(prefix, name))
 		if err != nil {
 			return nil, err
 		}

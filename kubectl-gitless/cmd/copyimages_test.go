@@ -13,7 +13,6 @@ import (
 
 	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
-	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -50,7 +49,7 @@ func imagesAt(t *testing.T, prefix string, lock images.Lock) {
 	o := registry.DefaultOptions()
 	o.PlainHTTP = true
 	for _, im := range lock.Images {
-		repo, err := o.Remote(imagecopy.ZoneName(prefix, im.Name))
+		repo, err := o.Remote(images.MirrorName(prefix, im.Name))
 		if err != nil {
 			t.Fatal(err)
 		}

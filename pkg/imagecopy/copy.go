@@ -38,7 +38,7 @@ type Opener func(name string) (registry.Repository, error)
 type Destination struct {
 	// Name labels the destination in reports: the images prefix, or oci-layout:DIR.
 	Name string
-	// Open opens the repository an image named name is copied to (see ZoneName).
+	// Open opens the repository an image named name is copied to (see images.MirrorName).
 	Open Opener
 	// Layout marks an OCI image layout: every image shares its one store, and each image's root is
 	// tagged name@digest (LayoutTag) so that a copy out of the layout finds it again by name.
@@ -224,9 +224,6 @@ func copyImage(ctx context.Context, cfg *copyConfig, im images.Image, open Opene
 // LayoutTag is the name an image's root carries inside an OCI layout: name@digest, the form the
 // layout's org.opencontainers.image.ref.name allows, so the image maps back to where it came from.
 func LayoutTag(name, dgst string) string { return name + "@" + dgst }
-
-// ZoneName is the repository an image named name is copied to under prefix: images.MirrorName.
-func ZoneName(prefix, name string) string { return images.MirrorName(prefix, name) }
 
 // platformOf formats a descriptor's platform as os/arch[/variant].
 func platformOf(p *ocispec.Platform) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/imagecopy"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -54,7 +55,7 @@ func TestCopyImagesToZones(t *testing.T) {
 				t.Errorf("the second image mounted no blob (its base layer is in the first image's repository)")
 			}
 			for _, im := range lock.Images {
-				zoneRepo := imagecopy.ZoneName(prefix, im.Name)
+				zoneRepo := images.MirrorName(prefix, im.Name)
 				checkSame(t, im.Name, zoneRepo, im.Digest)
 				if out, err := c.verify(zoneRepo + "@" + im.Digest); err != nil {
 					t.Fatalf("cosign verify at the zone: %v\n%s", err, out)
@@ -153,8 +154,8 @@ func TestCopyImagesAirGap(t *testing.T) {
 		t.Fatalf("layout -> zone: %v %+v", err, reports)
 	}
 	for _, im := range lock.Images {
-		checkSame(t, im.Name, imagecopy.ZoneName(prefix, im.Name), im.Digest)
-		if out, err := c.verify(imagecopy.ZoneName(prefix, im.Name) + "@" + im.Digest); err != nil {
+		checkSame(t, im.Name, images.MirrorName(prefix, im.Name), im.Digest)
+		if out, err := c.verify(images.MirrorName(prefix, im.Name) + "@" + im.Digest); err != nil {
 			t.Fatalf("cosign verify after the air gap: %v\n%s", err, out)
 		}
 	}
@@ -209,7 +210,7 @@ func TestCopyImagesVerify(t *testing.T) {
 	if r.Copied != 1 || r.Refused != 1 || r.Images[1].Status != imagecopy.StatusRefused || !strings.Contains(r.Images[1].Reason, "no signature") {
 		t.Fatalf("report %+v", r)
 	}
-	zone, _ := testOptions().Remote(imagecopy.ZoneName(z.Host+"/m", lock.Images[1].Name))
+	zone, _ := testOptions().Remote(images.MirrorName(z.Host+"/m", lock.Images[1].Name))
 	if _, err := zone.Resolve(ctx, lock.Images[1].Digest); err == nil {
 		t.Fatal("the refused image is at the zone")
 	}
@@ -235,7 +236,7 @@ func TestCopyImagesPlatforms(t *testing.T) {
 				t.Logf("%s refuses a partial index: %s", kind, reports[0].Images[0].Reason)
 				return
 			}
-			zoneRepo := imagecopy.ZoneName(z.Host+"/m", im.Name)
+			zoneRepo := images.MirrorName(z.Host+"/m", im.Name)
 			if !bytes.Equal(fetchBytes(t, im.Name, im.Digest), fetchBytes(t, zoneRepo, im.Digest)) {
 				t.Fatal("index differs")
 			}
@@ -258,7 +259,7 @@ func TestCopyImagesPlatforms(t *testing.T) {
 		if err != nil || reports[0].Copied != 1 {
 			t.Fatalf("%v %+v", err, reports)
 		}
-		zoneRepo := imagecopy.ZoneName(zone+"/m", im.Name)
+		zoneRepo := images.MirrorName(zone+"/m", im.Name)
 		if !bytes.Equal(fetchBytes(t, im.Name, im.Digest), fetchBytes(t, zoneRepo, im.Digest)) {
 			t.Fatal("index differs")
 		}
@@ -281,17 +282,17 @@ func TestCopyImagesPlatforms(t *testing.T) {
 	}
 }
 
-// TestZoneName: a port in the image's host cannot stand in a repository path.
-func TestZoneName(t *testing.T) {
+// TestMirrorNamePort: a port in the image's host cannot stand in a repository path.
+func TestMirrorNamePort(t *testing.T) {
 	for in, want := range map[string]string{
 		"docker.io/library/nginx":  "zone/m/docker.io/library/nginx",
 		"127.0.0.1:5000/acme/web":  "zone/m/127.0.0.1_5000/acme/web",
 		"registry.local:443/a/b/c": "zone/m/registry.local_443/a/b/c",
 	} {
-		if got := imagecopy.ZoneName("zone/m/", in); got != want {
-			t.Errorf("ZoneName(%q) = %q, want %q", in, got, want)
+		if got := images.MirrorName("zone/m/", in); got != want {
+			t.Errorf("MirrorName(%q) = %q, want %q", in, got, want)
 		}
-		if _, err := registry.ParseReference(imagecopy.ZoneName("zone.example.com/m", in) + "@sha256:" + strings.Repeat("a", 64)); err != nil {
+		if _, err := registry.ParseReference(images.MirrorName("zone.example.com/m", in) + "@sha256:" + strings.Repeat("a", 64)); err != nil {
 			t.Errorf("%s: %v", in, err)
 		}
 	}

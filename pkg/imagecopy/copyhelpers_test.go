@@ -174,7 +174,7 @@ func remoteOpener(t testing.TB) imagecopy.Opener {
 
 func zoneDest(prefix string) imagecopy.Destination {
 	return imagecopy.Destination{Name: prefix, Open: func(n string) (registry.Repository, error) {
-		return testOptions().Remote(imagecopy.ZoneName(prefix, n))
+		return testOptions().Remote(images.MirrorName(prefix, n))
 	}}
 }
 

@@ -35,7 +35,7 @@ func (z *zone) target(im images.Image) string {
 	if z.Layout {
 		return z.Name + "@" + im.Digest
 	}
-	return ZoneName(z.Name, im.Name) + "@" + im.Digest
+	return images.MirrorName(z.Name, im.Name) + "@" + im.Digest
 }
 
 // rootTag is the tag written last for im: its own tag at a zone, name@digest in a layout.
