@@ -107,3 +107,55 @@ func copyTo(t *testing.T, opts registry.Options, ref registry.Reference, dst str
 	_, err = artifact.Copy(context.Background(), from, ref, toRepo, to, nil, artifact.CopyOptions{})
 	must(t, err)
 }
+
+// TestGenerateOCISourceAtZoneRegistry: in an air-gapped zone, Argo CD's OCI source names the zone's
+// registry (the only one its repo-server reaches), with the digest Argo CD resolved there. That
+// repository is a configured mirror of the hub: the sidecar treats it as the hub's repository (the
+// hub's policy and tag bindings apply, sources are tried mirror first) instead of refusing it as a
+// repository no policy covers; the tag binding is checked against the hub's name, so a copy at the
+// zone under another tag is still refused.
+func TestGenerateOCISourceAtZoneRegistry(t *testing.T) {
+	hub := testregistry.New(t, testregistry.Referrers)
+	zone := testregistry.New(t, testregistry.Referrers)
+	opts := registry.DefaultOptions()
+	opts.PlainHTTP, opts.MaxRetries = true, 1
+	keyDir := t.TempDir()
+	ref := publishSigned(t, opts, keyDir, hub.Host+"/platform/guestbook:1.4.0")
+	copyTo(t, opts, ref, zone.Host+"/platform/guestbook")
+	repo, err := opts.Open(ref)
+	must(t, err)
+	desc, err := repo.Resolve(context.Background(), ref.Tag)
+	must(t, err)
+	dgst := desc.Digest.String()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`apiVersion: gitless.dev/v1alpha1
+kind: Config
+registries:
+  - host: %s
+    plainHTTP: true
+    mirrorTagFreshness: 1h
+    mirrors: [{host: %s, plainHTTP: true}]
+policies:
+  - match: "%s/platform/**"
+    keys: [%s]
+`, hub.Host, zone.Host, hub.Host, filepath.Join(keyDir, "cosign.pub"))))
+	must(t, err)
+	c, err := cache.New(t.TempDir(), 0)
+	must(t, err)
+	env := cmp.Env{AppName: "guestbook", AppNamespace: "apps", RepoURL: "oci://" + zone.Host + "/platform/guestbook",
+		Revision: dgst, TargetRevision: "1.4.0"}
+	out, logs, err := generate(t, cfg, c, env)
+	if err != nil || !strings.Contains(out, "kind: Deployment") {
+		t.Fatalf("OCI source at the zone registry: err=%v\n%s", err, logs)
+	}
+	if !strings.Contains(logs, hub.Host+"/platform/guestbook") {
+		t.Errorf("logs do not name the upstream repository:\n%s", logs)
+	}
+	env.TargetRevision = "2.0.0" // a tag no signature binds to this digest
+	if _, _, err := generate(t, cfg, c, env); err == nil {
+		t.Error("an unbound tag at the zone was accepted")
+	}
+	other := cmp.Env{AppName: "guestbook", AppNamespace: "apps", RepoURL: "oci://" + zone.Host + "/elsewhere/guestbook", Revision: dgst}
+	if _, _, err := generate(t, cfg, c, other); err == nil {
+		t.Error("a zone repository no policy covers was accepted")
+	}
+}

@@ -194,6 +194,7 @@ func (p *Pipeline) admit(refStr, project string) (registry.Reference, *config.Po
 	if ref.IsLayout() && !p.AllowLayouts {
 		return ref, nil, fmt.Errorf("%w: %s", ErrLayoutRefused, refStr)
 	}
+	ref = p.upstream(ref)
 	policy, err := p.Config.PolicyForProject(ref.Name(), project)
 	if err != nil {
 		return ref, nil, err
@@ -202,6 +203,28 @@ func (p *Pipeline) admit(refStr, project string) (registry.Reference, *config.Po
 		p.log().Info("project allowed", "project", project, "policy", policy.Match)
 	}
 	return ref, policy, nil
+}
+
+// upstream maps a reference on a configured mirror (an OCI source naming the zone's registry, the
+// only one an air-gapped repo-server reaches) to the upstream repository it copies: the upstream's
+// policy and tag bindings apply, since the signatures name the upstream's path, and its sources are
+// tried as for the upstream itself (mirror first). A host that is itself in registries[] is not
+// mapped.
+func (p *Pipeline) upstream(ref registry.Reference) registry.Reference {
+	if ref.IsLayout() {
+		return ref
+	}
+	up, ok := p.Config.UpstreamOf(ref.Name())
+	if !ok {
+		return ref
+	}
+	u, err := registry.ParseReference(up)
+	if err != nil {
+		return ref
+	}
+	u.Tag, u.Digest = ref.Tag, ref.Digest
+	p.log().Info("reference on a mirror: using its upstream repository's policy, tag bindings and sources", "mirror", ref.Name(), "upstream", u.Name())
+	return u
 }
 
 // verify checks the signature for repo@digest under policy (and, for a tag, the signed tag binding).

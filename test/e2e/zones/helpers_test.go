@@ -20,8 +20,9 @@ import (
 
 var configMapGVR = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 
-// release writes a plain-YAML release whose ConfigMap says greeting.
-func release(t *testing.T, greeting string) string {
+// release writes a plain-YAML release whose ConfigMap says greeting and whose Deployment runs the
+// world's image.
+func release(t *testing.T, w *World, greeting string) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
@@ -40,7 +41,7 @@ spec:
     spec:
       containers:
         - name: web
-          image: nginx:1.27
+          image: ` + w.Image + `
           envFrom: [{configMapRef: {name: hello-config}}]
 `,
 		"service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n  selector: {app: hello}\n  ports: [{port: 80}]\n",
@@ -76,7 +77,7 @@ func publish(t *testing.T, w *World, dir, repo, tag, key string) string {
 		t.Fatalf("publish printed %q, not a pinned reference", pinned)
 	}
 	for _, z := range w.Zones {
-		gitless(t, w, "copy", w.Hub.Host+"/"+repo+":"+tag, z.Registry.Host+"/"+repo, "--plain-http")
+		gitless(t, w, "copy", w.Hub.Host+"/"+repo+":"+tag, z.Registry.Host+"/"+repo, "--plain-http", "--images", z.ImagesMirror())
 	}
 	return d
 }
@@ -294,4 +295,24 @@ func subset(want, got any, path string) (string, bool) {
 		return "", true
 	}
 	return fmt.Sprintf("%s (want %v, live %v)", path, want, got), false
+}
+
+// imageAtZone checks that the render under the zone's config runs the zone's copy of the world's image,
+// by digest (the lock's rewrite to images.mirror).
+func imageAtZone(t *testing.T, z *Zone, objs []*unstructured.Unstructured) {
+	t.Helper()
+	want := z.ImagesMirror() + "/" + strings.Replace(strings.TrimSuffix(z.w.Image, ":1.0"), ":", "_", 1) + "@sha256:"
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" {
+			continue
+		}
+		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range cs {
+			if img := fmt.Sprint(c.(map[string]any)["image"]); !strings.HasPrefix(img, want) {
+				t.Errorf("%s: Deployment %s runs %s, want the zone's copy %s...", z.Name, o.GetName(), img, want)
+			}
+		}
+		return
+	}
+	t.Errorf("%s: no Deployment in the render", z.Name)
 }

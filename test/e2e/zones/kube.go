@@ -65,7 +65,9 @@ func (z *Zone) startAPIServer(ctx context.Context) error {
 		"--client-ca-file", certs.CA, "--authorization-mode", "RBAC",
 		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file", certs.SAPub, "--service-account-signing-key-file", certs.SAKey,
-		"--service-cluster-ip-range", "10.96.0.0/16", "--allow-privileged=true", "--v=1")
+		"--service-cluster-ip-range", "10.96.0.0/16", "--allow-privileged=true", "--v=1",
+		// The kubernetes Service endpoints reconciler refuses a loopback address; no Pod needs that Service here.
+		"--endpoint-reconciler-type", "none")
 	if err != nil {
 		return err
 	}

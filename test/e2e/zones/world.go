@@ -11,6 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -30,6 +37,9 @@ type World struct {
 	Kubeconfig string
 	// Keys holds cosign.key/cosign.pub (password "zones"), the key every zone's policy trusts.
 	Keys string
+	// Image is the application's container image on the hub (HOST/library/web:1.0, an index over
+	// linux/amd64 and linux/arm64): publish locks it, copy --images takes it to each zone's mirror/.
+	Image string
 
 	procs         procs
 	redisServer   string
@@ -92,6 +102,10 @@ func Start(ctx context.Context, o Options) (_ *World, err error) {
 	if _, err := w.Gitless("generate-key-pair", "--output-key-prefix", filepath.Join(w.Keys, "cosign")); err != nil {
 		return nil, err
 	}
+	w.Image = w.Hub.Host + "/library/web:1.0"
+	if err := pushImage(w.Image); err != nil {
+		return nil, fmt.Errorf("pushing the application image: %w", err)
+	}
 	for _, name := range o.Zones {
 		z, err := w.startZone(ctx, name)
 		if err != nil {
@@ -146,6 +160,27 @@ func (w *World) startZone(ctx context.Context, name string) (*Zone, error) {
 	return z, nil
 }
 
+// ImagesMirror is where the zone keeps its copies of the images (copy --images; the sidecar's images.mirror).
+func (z *Zone) ImagesMirror() string { return z.Registry.Host + "/mirror" }
+
+// pushImage pushes a small random image index (linux/amd64, linux/arm64) to ref over plain HTTP.
+func pushImage(ref string) error {
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		return err
+	}
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := random.Image(512, 1)
+		if err != nil {
+			return err
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img,
+			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+	}
+	return remote.WriteIndex(r, idx)
+}
+
 // writeGitlessConfig is the zone sidecar's config: the hub with the zone registry as its mirror (tried
 // first; tags from it believed for mirrorTagFreshness when the hub is down), one policy for the hub's
 // platform/ repositories.
@@ -158,10 +193,13 @@ registries:
     plainHTTP: true
     mirrorTagFreshness: 1h
     mirrors: [{host: %q, plainHTTP: true}]
+images:
+  mirror: %q
+  plainHTTP: true
 policies:
   - match: "%s/platform/**"
     keys: [%q]
-`, z.w.Hub.Host, z.Registry.Host, z.w.Hub.Host, filepath.Join(z.w.Keys, "cosign.pub"))
+`, z.w.Hub.Host, z.Registry.Host, z.ImagesMirror(), z.w.Hub.Host, filepath.Join(z.w.Keys, "cosign.pub"))
 	return os.WriteFile(z.GitlessConfig, []byte(cfg), 0o644)
 }
 

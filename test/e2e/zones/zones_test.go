@@ -22,7 +22,7 @@ const repo = "platform/guestbook"
 func TestZones(t *testing.T) {
 	w := needWorld(t)
 	key := filepath.Join(w.Keys, "cosign.key")
-	d1 := publish(t, w, release(t, "release 1"), repo, "stable", key)
+	d1 := publish(t, w, release(t, w, "release 1"), repo, "stable", key)
 	t.Logf("release 1 at stable: %s", d1)
 
 	// Per zone: the OCI source form following the tag, the plugin form naming the tag in GITLESS_REF.
@@ -38,6 +38,7 @@ func TestZones(t *testing.T) {
 			waitApp(t, z, "oci", "Synced at release 1", 5*time.Minute, syncedAt(d1))
 			waitApp(t, z, "plugin", "Synced", 5*time.Minute, syncedAt(""))
 			want := rendered(t, z, w.Hub.Host+"/"+repo+":stable")
+			imageAtZone(t, z, want)
 			sameAsRendered(t, z, "oci", want)
 			sameAsRendered(t, z, "plugin", want)
 		}
@@ -46,7 +47,7 @@ func TestZones(t *testing.T) {
 		t.FailNow()
 	}
 
-	d2 := publish(t, w, release(t, "release 2"), repo, "stable", key)
+	d2 := publish(t, w, release(t, w, "release 2"), repo, "stable", key)
 	t.Logf("release 2 at stable: %s", d2)
 	t.Run("apps exits 2 while a zone runs the previous digest", func(t *testing.T) {
 		rows, code := apps(t, w)
@@ -122,8 +123,8 @@ func TestZones(t *testing.T) {
 func refused(t *testing.T, w *World, d2 string) {
 	other := filepath.Join(t.TempDir(), "other")
 	gitless(t, w, "generate-key-pair", "--output-key-prefix", other)
-	unsigned := publish(t, w, release(t, "unsigned"), "platform/unsigned", "1", "")
-	wrongKey := publish(t, w, release(t, "wrong key"), "platform/wrongkey", "1", other+".key")
+	unsigned := publish(t, w, release(t, w, "unsigned"), "platform/unsigned", "1", "")
+	wrongKey := publish(t, w, release(t, w, "wrong key"), "platform/wrongkey", "1", other+".key")
 	z := w.Zone("zone-a")
 	for _, c := range []struct{ name, ref, want string }{
 		{"unsigned", w.Hub.Host + "/platform/unsigned@" + unsigned, "signature"},
@@ -148,8 +149,8 @@ func refused(t *testing.T, w *World, d2 string) {
 // and another signed release served under the tag are refused, the live objects unchanged.
 func hubDown(t *testing.T, w *World, d2 string) {
 	key := filepath.Join(w.Keys, "cosign.key")
-	d3 := publish(t, w, release(t, "release 3"), repo, "3.0.0", key)
-	d4 := publish(t, w, release(t, "release 4"), repo, "4.0.0", key)
+	d3 := publish(t, w, release(t, w, "release 3"), repo, "3.0.0", key)
+	d4 := publish(t, w, release(t, w, "release 4"), repo, "4.0.0", key)
 	w.Hub.Stop()
 	defer func() {
 		if err := w.Hub.Start(t.Context()); err != nil {
