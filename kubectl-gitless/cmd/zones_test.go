@@ -1,13 +1,17 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/images"
+	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 // TestZonesReplicatePromoteStatus drives the operator's loop through the CLI: replicate a rule set to
@@ -78,5 +82,81 @@ rules:
 	_, _, err = run(t, append([]string{"status", app}, registryFlags(t)...)...)
 	if ExitCode(err) != ExitError {
 		t.Fatalf("status without zones: exit %d (%v), want %d", ExitCode(err), err, ExitError)
+	}
+}
+
+// TestZonesImagesCLI: replicate with images: true places the locked images at each zone's images
+// prefix (and in the air gap's layout) before the artifact, a re-run copies nothing, status -f shows
+// the images column in sync (exit 0); after an image disappears from one zone, status exits 2 and
+// marks that zone's cell behind with the image named.
+func TestZonesImagesCLI(t *testing.T) {
+	hub := testregistry.New(t, testregistry.Referrers)
+	zoneA := testregistry.New(t, testregistry.Referrers)
+	zoneB := testregistry.New(t, testregistry.Distribution)
+	lock := publishWithImages(t, hub, 2)
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones.yaml")
+	doc := fmt.Sprintf(`apiVersion: gitless.dev/v1alpha1
+kind: Replication
+hub: {registry: %q, plainHTTP: true}
+images: true
+zones:
+- {name: zone-a, registry: %q, plainHTTP: true, images: %q}
+- {name: zone-b, registry: %q, plainHTTP: true, images: %q}
+- {name: airgap, registry: "oci-layout:%s"}
+rules:
+- {repositories: ["platform/**"]}
+`, hub.Host, zoneA.Host, zoneA.Host+"/mirror", zoneB.Host, zoneB.Host+"/mirror", filepath.Join(dir, "airgap"))
+	if err := os.WriteFile(zones, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	replicate := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := run(t, append([]string{"replicate", "-f", zones, "--retries", "0"}, args...)...)
+		if err != nil {
+			t.Fatalf("replicate %v: %v\n%s\n%s", args, err, out, errOut)
+		}
+		return out
+	}
+	out := replicate("--dry-run")
+	if !strings.Contains(out, "zone-b images: 0 copied, 0 present, 2 planned") || !strings.Contains(out, "would copy "+lock.Images[0].Ref) {
+		t.Fatalf("replicate --dry-run:\n%s", out)
+	}
+	out = replicate()
+	for _, want := range []string{"zone-a images: 2 copied", "zone-b images: 2 copied", "airgap images: 2 copied", "zone-b: 1 copied"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("replicate: no %q in\n%s", want, out)
+		}
+	}
+	imagesAt(t, zoneA.Host+"/mirror", lock)
+	imagesAt(t, zoneB.Host+"/mirror", lock)
+	out = replicate()
+	if strings.Count(out, "images: 0 copied, 2 present") != 3 || strings.Count(out, ": 0 copied, 1 present") != 3 {
+		t.Fatalf("replicate again:\n%s", out)
+	}
+	out = mustRun(t, "status", hub.Host+"/platform/app", "-f", zones)
+	if strings.Count(out, "in-sync, images ✓ 2/2") != 3 {
+		t.Fatalf("status -f after replicate:\n%s", out)
+	}
+
+	gone := lock.Images[1]
+	o := registry.DefaultOptions()
+	o.PlainHTTP = true
+	repo, err := o.Remote(images.MirrorName(zoneB.Host+"/mirror", gone.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := repo.Resolve(context.Background(), gone.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Delete(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, append([]string{"status", hub.Host + "/platform/app", "-f", zones}, registryFlags(t)...)...)
+	if ExitCode(err) != ExitDrift || !strings.Contains(out, "behind, images ✗ 1/2") ||
+		!matches(`zone-b 1\.0\.0: behind: 1 of 2 locked images missing at the zone \(`+regexp.QuoteMeta(gone.Name), out) ||
+		strings.Count(out, "in-sync, images ✓ 2/2") != 2 {
+		t.Fatalf("status after an image left zone-b: exit %d (%v)\n%s", ExitCode(err), err, out)
 	}
 }
