@@ -186,7 +186,11 @@ func TestStatusImages(t *testing.T) {
 	}
 	zoneA := w.imagesSpec(t, `- {repositories: ["platform/app"]}`).Zones[0]
 	dst, _ := zoneA.ImagesDestination("platform/app", zoneA.Options(testOptions().Registry), nil)
-	src := func(n string) (registry.Repository, error) { o := testOptions().Registry; o.PlainHTTP = true; return o.Remote(n) }
+	src := func(n string) (registry.Repository, error) {
+		o := testOptions().Registry
+		o.PlainHTTP = true
+		return o.Remote(n)
+	}
 	if _, err := imagecopy.Copy(ctx, images.Lock{Images: []images.Image{web}}, src, []imagecopy.Destination{dst}); err != nil {
 		t.Fatal(err)
 	}
