@@ -28,11 +28,6 @@ var ErrDrift = errors.New("drift")
 // ExitDrift is status's exit code for drift (0: every zone in sync; 1 and 3-5: errors, as other commands).
 const ExitDrift = 2
 
-// statusFailure marks status's own failures, so that a usage error exits 1, not ExitDrift.
-type statusFailure struct{ error }
-
-func (e statusFailure) Unwrap() error { return e.error }
-
 type statusOptions struct {
 	refCommand
 	options.Trust
@@ -65,13 +60,7 @@ be read counts as an error, not as drift). Run it after Harbor's or zot's own re
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: noFileCompletion,
 	}
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		err := runE(o)(cmd, args)
-		if err != nil && !errors.Is(err, ErrDrift) {
-			err = statusFailure{err}
-		}
-		return err
-	}
+	c.RunE = runE(o)
 	o.addFlags(c)
 	o.Trust.AddFlags(c.Flags())
 	c.Flags().StringArrayVar(&o.zones, "zone", nil, "zone registry HOST[/PREFIX] to compare (repeatable; default: the --policy config's mirrors of the hub)")

@@ -160,3 +160,30 @@ rules:
 		t.Fatalf("status after an image left zone-b: exit %d (%v)\n%s", ExitCode(err), err, out)
 	}
 }
+
+// TestUsageExitsOne: a usage error exits 1, as kubectl's do, for cobra's own errors (unknown flag or
+// command, wrong arguments) and for the commands' checks alike, so that 2 means drift only for
+// status and apps (diff keeps kubectl diff's: 1 changed, 2 any error).
+func TestUsageExitsOne(t *testing.T) {
+	host := testregistry.New(t, testregistry.Referrers).Host
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"status", host + "/app", "--nope"}, 1},
+		{[]string{"status"}, 1},
+		{[]string{"status", host + "/app"}, 1}, // no zones named
+		{[]string{"status", host + "/app", "--zone", host, "-f", "zones.yaml"}, 1},
+		{[]string{"apps", "--nope"}, 1},
+		{[]string{"replicate"}, 1},
+		{[]string{"tag", host + "/app:1"}, 1},
+		{[]string{"frobnicate"}, 1},
+		{[]string{"diff", "--nope"}, 2},
+		{[]string{"diff", "../nope", host + "/app:1"}, 2},
+	} {
+		_, _, err := run(t, tt.args...)
+		if got := ExitCode(err); got != tt.want {
+			t.Errorf("%v: exit %d (%v), want %d", tt.args, got, err, tt.want)
+		}
+	}
+}
