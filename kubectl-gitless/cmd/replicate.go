@@ -146,6 +146,10 @@ func printZoneImages(w io.Writer, z *replicate.ZoneReport) {
 	}
 	im := z.Images
 	fmt.Fprintf(w, "%s images: %d copied, %d present, %d planned, %d failed\n", z.Name, im.Copied, im.Present, im.Planned, im.Failed)
+	if len(im.Unpinned) > 0 {
+		fmt.Fprintf(w, "  %d unpinned images skipped (locked without a digest, --images=record: the zone pulls them upstream): %s\n",
+			len(im.Unpinned), strings.Join(im.Unpinned, ", "))
+	}
 	for _, r := range im.Images {
 		switch r.Status {
 		case replicate.StatePlanned:

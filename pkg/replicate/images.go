@@ -27,6 +27,9 @@ type ImagesReport struct {
 	Present int `json:"present"`
 	Planned int `json:"planned,omitempty"`
 	Failed  int `json:"failed"`
+	// Unpinned lists the locked images without a digest (published with --images=record): they
+	// cannot be copied by digest, and the sidecar leaves them pointing upstream, so they are skipped.
+	Unpinned []string `json:"unpinned,omitempty"`
 	// Images is one entry per locked image (per repository layout for an oci-layout zone).
 	Images []imagecopy.ImageReport `json:"images"`
 }
@@ -79,9 +82,10 @@ func readLock(ctx context.Context, repo registry.Repository, desc ocispec.Descri
 // imageGroup is one images destination at a zone and the artifacts whose images go there: the
 // zone's prefix for every artifact, or one repository's layout.
 type imageGroup struct {
-	dst  imagecopy.Destination
-	lock images.Lock
-	arts []*Artifact
+	dst      imagecopy.Destination
+	lock     images.Lock
+	arts     []*Artifact
+	unpinned []string
 }
 
 func imageKey(im images.Image) string { return im.Name + ":" + im.Tag + "@" + im.Digest }
@@ -90,7 +94,12 @@ func imageKey(im images.Image) string { return im.Name + ":" + im.Tag + "@" + im
 func (g *imageGroup) add(a *Artifact) {
 	g.arts = append(g.arts, a)
 	for _, im := range a.images {
-		if !slices.ContainsFunc(g.lock.Images, func(o images.Image) bool { return imageKey(o) == imageKey(im) }) {
+		switch {
+		case im.Digest == "":
+			if ref := cmp.Or(im.Ref, im.Name); !slices.Contains(g.unpinned, ref) {
+				g.unpinned = append(g.unpinned, ref)
+			}
+		case !slices.ContainsFunc(g.lock.Images, func(o images.Image) bool { return imageKey(o) == imageKey(im) }):
 			g.lock.Images = append(g.lock.Images, im)
 		}
 	}
@@ -149,6 +158,14 @@ func replicateImages(ctx context.Context, h *hub, zs *zoneSite, plan *Plan, dryR
 	}
 	src := func(name string) (registry.Repository, error) { return h.opts.Remote(name) }
 	for _, g := range groups {
+		for _, u := range g.unpinned {
+			if !slices.Contains(rep.Unpinned, u) {
+				rep.Unpinned = append(rep.Unpinned, u)
+			}
+		}
+		if len(g.lock.Images) == 0 {
+			continue
+		}
 		var reports []imagecopy.ImageReport
 		if dryRun {
 			reports = planImages(ctx, g)

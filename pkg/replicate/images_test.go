@@ -231,3 +231,21 @@ func TestStatusImages(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicateUnpinnedImagesSkipped: an image locked without a digest (publish --images=record) is not
+// copied and does not fail the zone: the sidecar leaves it pointing upstream. The report names it.
+func TestReplicateUnpinnedImagesSkipped(t *testing.T) {
+	w := newWorld(t)
+	web := w.pushImage(t, "library/web", "1.0")
+	redis := images.Image{Ref: "redis:7", Name: "docker.io/library/redis", Tag: "7"}
+	w.publishLocked(t, "platform/app", "1.0.0", "app", web, redis)
+	rep, err := replicate.Run(context.Background(), w.imagesSpec(t, `- {repositories: [platform/app]}`), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range rep.Zones {
+		if z.Copied != 1 || z.Images.Copied != 1 || z.Images.Failed != 0 || len(z.Images.Unpinned) != 1 || z.Images.Unpinned[0] != "redis:7" {
+			t.Errorf("zone %s: %d artifacts copied, images %+v", z.Name, z.Copied, z.Images)
+		}
+	}
+}

@@ -245,6 +245,9 @@ type imageChecks struct {
 // missing image is drift (the zone cannot run the release); a zone that cannot be read is an error.
 func (c *Cell) checkImages(ctx context.Context, z Target, a *Artifact, seen *imageChecks) error {
 	for _, im := range a.images {
+		if im.Digest == "" {
+			continue // unpinned: the sidecar leaves it pointing upstream
+		}
 		key := imageKey(im)
 		seen.mu.Lock()
 		err, ok := seen.done[key]
@@ -259,7 +262,7 @@ func (c *Cell) checkImages(ctx context.Context, z Target, a *Artifact, seen *ima
 		case errors.Is(err, ErrNoImagesMirror):
 			continue
 		case err == nil:
-		case isNotFound(err) || errors.Is(err, registry.ErrDigestMismatch) || im.Digest == "":
+		case isNotFound(err) || errors.Is(err, registry.ErrDigestMismatch):
 			c.ImagesMissing = append(c.ImagesMissing, im.Name+"@"+im.Digest)
 		default:
 			return fmt.Errorf("asking the zone's images prefix for %s: %w", im.Name, err)
