@@ -138,6 +138,14 @@ rules:
 	if strings.Count(out, "in-sync, images ✓ 2/2") != 3 {
 		t.Fatalf("status -f after replicate:\n%s", out)
 	}
+	// from a sidecar config: its images mirror is on zone-a's host, so only zone-a's images are asked for
+	cfg := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfg, fmt.Sprintf("apiVersion: gitless.dev/v1alpha1\nkind: Config\nimages: {mirror: %q, plainHTTP: true}\n"+
+		"policies:\n  - match: \"**\"\n    insecureAcceptUnsigned: true\n", zoneA.Host+"/mirror"))
+	out = mustRun(t, "status", hub.Host+"/platform/app", "--zone", zoneA.Host, "--zone", zoneB.Host, "--policy", cfg)
+	if !matches(`1\.0\.0 .*✓ in-sync, images ✓ 2/2\s+✓ in-sync\s*$`, out) {
+		t.Fatalf("status --policy with an images mirror on zone-a:\n%s", out)
+	}
 
 	gone := lock.Images[1]
 	o := registry.DefaultOptions()
