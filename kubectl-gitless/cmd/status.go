@@ -101,6 +101,9 @@ func (o *statusOptions) Validate() error {
 	if len(o.zones) > 0 && o.spec != nil {
 		return options.Usagef("--zone and -f both name the zones: give one of them")
 	}
+	if o.spec != nil && registry.NormalizeHost(o.spec.Hub.Registry) != o.ref.Registry {
+		return options.Usagef("%s is not on the zones file's hub %s: give a repository of that hub", o.ref.Name(), o.spec.Hub.Registry)
+	}
 	if len(o.zones) == 0 && o.cfg == nil && o.spec == nil {
 		return options.Usagef("say which zones to compare: --policy FILE (its mirrors of %s), --zone HOST or -f zones.yaml", o.ref.Registry)
 	}

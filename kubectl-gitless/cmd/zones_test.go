@@ -182,6 +182,7 @@ func TestUsageExitsOne(t *testing.T) {
 		{[]string{"status"}, 1},
 		{[]string{"status", host + "/app"}, 1}, // no zones named
 		{[]string{"status", host + "/app", "--zone", host, "-f", "zones.yaml"}, 1},
+		{[]string{"status", "other.example.com/app", "-f", "testdata/zones.yaml"}, 1},
 		{[]string{"apps", "--nope"}, 1},
 		{[]string{"replicate"}, 1},
 		{[]string{"tag", host + "/app:1"}, 1},

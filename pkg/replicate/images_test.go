@@ -249,3 +249,23 @@ func TestReplicateUnpinnedImagesSkipped(t *testing.T) {
 		}
 	}
 }
+
+func TestZonesFileImagesPrefix(t *testing.T) {
+	for _, tt := range []struct{ zones, want string }{
+		{`[{registry: zone-a.example.com, images: zone-a.example.com/mirror}]`, ""},
+		{`[{registry: zone-a.example.com}]`, "needs the zone's images prefix"},
+		{`[{registry: zone-a.example.com, images: mirror}]`, "want HOST[:PORT]/PREFIX"},
+		{`[{registry: zone-a.example.com, images: "https://zone-a.example.com/mirror"}]`, "without scheme"},
+		{`[{registry: "oci-layout:/airgap"}]`, ""},
+		{`[{registry: "oci-layout:/airgap", images: zone-a.example.com/mirror}]`, "keeps the images in each repository's layout"},
+	} {
+		_, err := replicate.Parse([]byte("apiVersion: gitless.dev/v1alpha1\nkind: Replication\nhub: {registry: hub.example.com}\n" +
+			"images: true\nrules: [{repositories: [platform/app]}]\nzones: " + tt.zones))
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.zones, err)
+		case tt.want != "" && (!errors.Is(err, replicate.ErrInvalid) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want %q", tt.zones, err, tt.want)
+		}
+	}
+}
