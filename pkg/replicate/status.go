@@ -21,8 +21,8 @@ import (
 // Status marks of one tag at one zone.
 const (
 	InSync = "in-sync"
-	// Behind: the zone serves the hub's digest but lacks some of its referrers or signature tags
-	// (a replication that has not finished); replicate again.
+	// Behind: the zone serves the hub's digest but lacks some of its referrers or signature tags, or
+	// an image its images lock pins (a replication that has not finished); replicate again.
 	Behind = "behind"
 	// Diverged: the zone serves another digest under the tag than the hub.
 	Diverged = "diverged"
@@ -106,7 +106,8 @@ func (r *StatusReport) Errors() []*Cell {
 
 // Status compares each zone's copy of the hub repository with the hub, for ref's tag or, when ref
 // names no tag, every tag of the hub repository (signature and referrer tags aside). The hub is read
-// once per tag; each zone with a tag resolve, a referrers listing, and the verification when asked.
+// once per tag; each zone with a tag resolve, a referrers listing, and the verification when asked;
+// with a zone's images destination, each locked image once per zone (a manifest HEAD).
 func Status(ctx context.Context, hub registry.Repository, ref registry.Reference, zones []Target, opts StatusOptions) (*StatusReport, error) {
 	all := allTags(ctx, hub)
 	tags, err := hubTags(ref, all)
