@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,9 +131,24 @@ rules:
 	}
 	imagesAt(t, zoneA.Host+"/mirror", lock)
 	imagesAt(t, zoneB.Host+"/mirror", lock)
-	out = replicate()
-	if strings.Count(out, "images: 0 copied, 2 present") != 3 || strings.Count(out, ": 0 copied, 1 present") != 3 {
-		t.Fatalf("replicate again:\n%s", out)
+	out = replicate("-o", "json")
+	var rep struct {
+		Zones []struct {
+			Name   string `json:"name"`
+			Copied int    `json:"copied"`
+			Images struct {
+				Copied, Present, Failed int
+				Images                  []struct{ Image, Status string }
+			} `json:"images"`
+		} `json:"zones"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Zones) != 3 {
+		t.Fatalf("replicate -o json: %v\n%s", err, out)
+	}
+	for _, z := range rep.Zones {
+		if z.Copied != 0 || z.Images.Copied != 0 || z.Images.Present != 2 || len(z.Images.Images) != 2 || z.Images.Images[0].Status != "present" {
+			t.Errorf("replicate again, zone %s: %+v", z.Name, z)
+		}
 	}
 	out = mustRun(t, "status", hub.Host+"/platform/app", "-f", zones)
 	if strings.Count(out, "in-sync, images ✓ 2/2") != 3 {
