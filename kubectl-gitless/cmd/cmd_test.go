@@ -268,8 +268,9 @@ func TestPublishOutput(t *testing.T) {
 	})
 }
 
-// TestExitCodes is the exit-code table per command: 2 for every usage error (flags, arguments, a
-// path that does not exist), 3/4/5 for registry failures, and diff's kubectl convention.
+// TestExitCodes is the exit-code table per command: 1 for every usage error (flags, arguments, a
+// path that does not exist), as kubectl, 3/4/5 for registry failures, and diff's kubectl convention
+// (its usage errors exit 2: 1 is "changed").
 func TestExitCodes(t *testing.T) {
 	open := testregistry.New(t, testregistry.Referrers)
 	locked := testregistry.New(t, testregistry.Referrers, testregistry.WithMiddleware(func(http.Handler) http.Handler {
@@ -319,8 +320,8 @@ func TestExitCodes(t *testing.T) {
 		{"render mistyped dir", []string{"render", "overlays/zone-b"}, ExitUsage, "overlays/zone-b: no such file or directory"},
 		{"render dot path with tag", []string{"render", "./overlays/prod:1.0"}, ExitUsage, "no such file or directory"},
 		{"render not found", append([]string{"render", open.Host + "/app:nope", "--insecure-ignore-signatures"}, registryFlags(t)...), ExitNotFound, "not found"},
-		{"diff mistyped dir", []string{"diff", "../nope", open.Host + "/app:1"}, ExitUsage, "no such file or directory"},
-		{"diff no trust", []string{"diff", open.Host + "/app:1", open.Host + "/app:1"}, ExitUsage, "say whom to trust"},
+		{"diff mistyped dir", []string{"diff", "../nope", open.Host + "/app:1"}, ExitDiffError, "no such file or directory"},
+		{"diff no trust", []string{"diff", open.Host + "/app:1", open.Host + "/app:1"}, ExitDiffError, "say whom to trust"},
 		{"diff not found", append([]string{"diff", open.Host + "/app:1", open.Host + "/app:nope", "--insecure-ignore-signatures"}, registryFlags(t)...), ExitNotFound, "not found"},
 		{"diff other failure", []string{"diff", "--policy", "/nonexistent/config.yaml", open.Host + "/app:1", open.Host + "/app:1"}, ExitDiffError, "config"},
 		{"copy two stdin passwords", []string{"copy", open.Host + "/app:1", open.Host + "/b", "-u", "a", "--password-stdin", "--to-username", "b", "--to-password-stdin"}, ExitUsage, "one password"},

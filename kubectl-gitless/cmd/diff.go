@@ -50,7 +50,12 @@ Exit status, as kubectl diff's: 0 no change, 1 changed, above 1 an error (2 usag
 3 not found, 4 unauthorized, 5 unreachable, 10-12 signatures).`,
 		Example: `  kubectl gitless diff hub.example.com/platform/app:1.4.0 hub.example.com/platform/app:1.5.0 --key cosign.pub
   kubectl gitless diff hub.example.com/platform/app:1.4.0 ./deploy/overlays/prod --key cosign.pub`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.ExactArgs(2)(cmd, args); err != nil {
+				return diffFailure{err}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := runE(o)(cmd, args)
 			if err != nil && !errors.Is(err, ErrDifferent) {

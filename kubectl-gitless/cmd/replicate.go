@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/replicate"
 )
 
@@ -34,10 +35,13 @@ func newReplicateCmd(streams genericiooptions.IOStreams) *cobra.Command {
 oci-layout: directories, and rules selecting repositories by glob and tags by glob, semver range and
 latest N), list the hub (its catalog, or the repositories the rules name when it has none), and copy to
 each zone what it lacks, as copy does: by digest, referrers and legacy signature tags first, tags last,
-nothing sent twice. A re-run with nothing new only reads (a tag resolve and a referrers listing per
-artifact and zone). Zones are handled in parallel; one failing zone does not stop the others. The report
-says per zone and artifact: copied, present, or failed with the reason; the exit code is 1 when any
-artifact failed at any zone. --dry-run prints the plan and writes nothing.`,
+nothing sent twice. With images: true, the images each artifact's signed images lock names go first, as
+copy --images places them (under the zone's images: prefix, or into the repository's layout for an
+oci-layout zone), each once per zone; an artifact whose image failed is not copied to that zone. A re-run
+with nothing new only reads (a tag resolve and a referrers listing per artifact and zone, the same per
+image). Zones are handled in parallel; one failing zone does not stop the others. The report says per
+zone and artifact (and image): copied, present, or failed with the reason; the exit code is 1 when
+anything failed at any zone. --dry-run prints the plan, images included, and writes nothing.`,
 		Example: `  kubectl gitless replicate -f zones.yaml
   kubectl gitless replicate -f zones.yaml --dry-run -o yaml`,
 		Args:              cobra.NoArgs,
@@ -91,7 +95,10 @@ func (o *replicateOptions) Run(cmd *cobra.Command) error {
 func failedZones(rep *replicate.Report) string {
 	var names []string
 	for _, z := range rep.Zones {
-		if z.Failed > 0 {
+		switch {
+		case z.Images != nil && z.Images.Failed > 0:
+			names = append(names, fmt.Sprintf("%s (%d of %d artifacts, %d of %d images)", z.Name, z.Failed, len(z.Outcomes), z.Images.Failed, len(z.Images.Images)))
+		case z.Failed > 0:
 			names = append(names, fmt.Sprintf("%s (%d of %d artifacts)", z.Name, z.Failed, len(z.Outcomes)))
 		}
 	}
@@ -126,6 +133,30 @@ func printReplication(w io.Writer, rep *replicate.Report) error {
 	}
 	for _, z := range rep.Zones {
 		fmt.Fprintf(w, "%s: %d copied, %d present, %d planned, %d failed\n", z.Name, z.Copied, z.Present, z.Planned, z.Failed)
+		printZoneImages(w, z)
 	}
 	return nil
+}
+
+// printZoneImages says what became of the locked images at a zone, naming each image that failed
+// (or, in a dry run, would be copied).
+func printZoneImages(w io.Writer, z *replicate.ZoneReport) {
+	if z.Images == nil {
+		return
+	}
+	im := z.Images
+	fmt.Fprintf(w, "%s images: %d copied, %d present, %d planned, %d failed\n", z.Name, im.Copied, im.Present, im.Planned, im.Failed)
+	if len(im.Unpinned) > 0 {
+		fmt.Fprintf(w, "  %d unpinned images skipped (locked without a digest, --images=record: the zone pulls them upstream): %s\n",
+			len(im.Unpinned), strings.Join(im.Unpinned, ", "))
+	}
+	for _, r := range im.Images {
+		switch r.Status {
+		case replicate.StatePlanned:
+			fmt.Fprintf(w, "  would copy %s@%s\n", r.Image, r.Digest)
+		case imagecopy.StatusCopied, imagecopy.StatusPresent:
+		default:
+			fmt.Fprintf(w, "  %s %s: %s\n", r.Status, r.Image, r.Reason)
+		}
+	}
 }

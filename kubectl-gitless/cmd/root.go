@@ -62,7 +62,11 @@ and renders it exactly as the Argo CD sidecar (argocd-cmp) would.`,
 		newPinCmd(streams),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+		err = fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+		if c.Name() == "diff" {
+			return diffFailure{err} // 1 is "changed" for diff
+		}
+		return err
 	})
 	wrapErrors(root, streams)
 	return root
@@ -94,11 +98,12 @@ type silentError struct{ error }
 func (e silentError) Unwrap() error { return e.error }
 
 // Exit codes. Signature codes follow cosign's: 10 no signature, 11 tag not found, 12 no valid signature.
-// diff follows kubectl diff: 0 no change, 1 changed (ExitDifferent), above 1 an error.
+// A usage error exits 1, as kubectl's do, so that 2 means drift (status, apps: ExitDrift) and nothing
+// else. diff follows kubectl diff: 0 no change, 1 changed (ExitDifferent), above 1 an error.
 const (
 	ExitError        = 1
 	ExitDifferent    = 1
-	ExitUsage        = 2
+	ExitUsage        = 1
 	ExitNotFound     = 3
 	ExitUnauthorized = 4
 	ExitUnreachable  = 5
@@ -113,6 +118,9 @@ func ExitCode(err error) int {
 	if !errors.As(err, &se) {
 		// cobra's own errors (unknown flag or command) were not printed yet
 		fmt.Fprintf(stderr, "Error: %v\n", err)
+		if errors.As(err, new(diffFailure)) {
+			return ExitDiffError
+		}
 		return ExitUsage
 	}
 	if errors.Is(err, ErrDifferent) {
@@ -122,10 +130,6 @@ func ExitCode(err error) int {
 		return ExitDrift
 	}
 	code := exitCode(err)
-	var sf statusFailure
-	if code == ExitUsage && errors.As(err, &sf) {
-		return ExitError // status's 2 means drift
-	}
 	var df diffFailure
 	if code == ExitError && errors.As(err, &df) {
 		return ExitDiffError
@@ -134,7 +138,7 @@ func ExitCode(err error) int {
 }
 
 func exitCode(err error) int {
-	if errors.Is(err, options.ErrUsage) || errors.Is(err, registry.ErrInvalidReference) || errors.Is(err, ErrDrift) {
+	if errors.Is(err, options.ErrUsage) || errors.Is(err, registry.ErrInvalidReference) {
 		return ExitUsage
 	}
 	if code := signature.ExitCode(err); code != signature.ExitOtherFailure {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
 	"github.com/gitless-dev/gitless/pkg/config"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/replicate"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -26,47 +28,43 @@ var ErrDrift = errors.New("drift")
 // ExitDrift is status's exit code for drift (0: every zone in sync; 1 and 3-5: errors, as other commands).
 const ExitDrift = 2
 
-// statusFailure marks status's own failures, so that a usage error exits 1, not ExitDrift.
-type statusFailure struct{ error }
-
-func (e statusFailure) Unwrap() error { return e.error }
-
 type statusOptions struct {
 	refCommand
 	options.Trust
-	zones []string
-	cfg   *config.Config
+	zones     []string
+	zonesFile string
+	spec      *replicate.Spec
+	cfg       *config.Config
 }
 
 func newStatusCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &statusOptions{refCommand: refCommand{IOStreams: streams}}
 	c := &cobra.Command{
-		Use:   "status REF|REPO [--policy FILE] [--zone HOST...]",
+		Use:   "status REF|REPO [--policy FILE] [--zone HOST... | -f zones.yaml]",
 		Short: "Show, per zone and tag, whether each zone serves the hub's digest with its signatures",
 		Long: `Compare each zone's copy of a hub repository with the hub: for REF's tag, or for every tag of REPO, the
 digest the zone serves, and whether every referrer and signature tag the hub has is there. With whom to
 trust (--policy, --key or a keyless identity) the zone's signatures must also verify, binding the tag.
 The zones are the mirrors of the hub's registries entry in the --policy config (their pathPrefix and
-stripPrefix applied), or --zone HOST[/PREFIX] repeated. Marks: in-sync; behind (same digest, referrers or
-signatures not yet there: replicate again); diverged (another digest under the tag); missing (no tag);
-unsigned (no signature there verifies); error (the zone could not be read). Exit codes: 0 every zone in
+stripPrefix applied), --zone HOST[/PREFIX] repeated, or the zones of a replicate zones file (-f). When the
+artifact carries an images lock, every locked image is asked for by digest at the zone's images prefix:
+the zones file's images: (an oci-layout zone: its own layout), or the --policy config's images mirror on
+the zone's host. Marks: in-sync; behind (same digest, referrers, signatures or locked images not yet
+there: replicate again); diverged (another digest under the tag); missing (no tag); unsigned (no
+signature there verifies); error (the zone could not be read). Exit codes: 0 every zone in
 sync, 2 any drift, 1 usage or other error, 3 not found, 4 unauthorized, 5 unreachable (a zone that cannot
 be read counts as an error, not as drift). Run it after Harbor's or zot's own replication too.`,
 		Example: `  kubectl gitless status hub.example.com/platform/app --policy /etc/gitless/config.yaml
-  kubectl gitless status hub.example.com/platform/app:1.4.0 --zone zone-a.example.com --zone zone-b.example.com/hub-cache -o json`,
+  kubectl gitless status hub.example.com/platform/app:1.4.0 --zone zone-a.example.com --zone zone-b.example.com/hub-cache -o json
+  kubectl gitless status hub.example.com/platform/app -f zones.yaml --key cosign.pub`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: noFileCompletion,
 	}
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		err := runE(o)(cmd, args)
-		if err != nil && !errors.Is(err, ErrDrift) {
-			err = statusFailure{err}
-		}
-		return err
-	}
+	c.RunE = runE(o)
 	o.addFlags(c)
 	o.Trust.AddFlags(c.Flags())
 	c.Flags().StringArrayVar(&o.zones, "zone", nil, "zone registry HOST[/PREFIX] to compare (repeatable; default: the --policy config's mirrors of the hub)")
+	c.Flags().StringVarP(&o.zonesFile, "filename", "f", "", "compare the zones of this replicate zones file (kind: Replication), with their images prefixes")
 	registerCompletions(c)
 	return c
 }
@@ -86,6 +84,13 @@ func (o *statusOptions) Complete(args []string) error {
 	if o.cfg, err = o.Trust.Config(); err != nil {
 		return err
 	}
+	if o.zonesFile != "" {
+		if o.spec, err = replicate.Load(o.zonesFile); errors.Is(err, replicate.ErrInvalid) {
+			return options.Usage(err)
+		} else if err != nil {
+			return err
+		}
+	}
 	return o.completeRefWith(args[0], o.cfg)
 }
 
@@ -93,8 +98,14 @@ func (o *statusOptions) Validate() error {
 	if o.ref.IsLayout() {
 		return options.Usagef("status reads the hub registry: give host/repository[:tag]")
 	}
-	if len(o.zones) == 0 && o.cfg == nil {
-		return options.Usagef("say which zones to compare: --policy FILE (its mirrors of %s) or --zone HOST", o.ref.Registry)
+	if len(o.zones) > 0 && o.spec != nil {
+		return options.Usagef("--zone and -f both name the zones: give one of them")
+	}
+	if o.spec != nil && registry.NormalizeHost(o.spec.Hub.Registry) != o.ref.Registry {
+		return options.Usagef("%s is not on the zones file's hub %s: give a repository of that hub", o.ref.Name(), o.spec.Hub.Registry)
+	}
+	if len(o.zones) == 0 && o.cfg == nil && o.spec == nil {
+		return options.Usagef("say which zones to compare: --policy FILE (its mirrors of %s), --zone HOST or -f zones.yaml", o.ref.Registry)
 	}
 	return o.refCommand.Validate()
 }
@@ -126,15 +137,19 @@ func (o *statusOptions) Run(cmd *cobra.Command) error {
 	return nil
 }
 
-// targets are the zones: --zone HOST[/PREFIX], else the config's mirrors of the hub's registry.
+// targets are the zones: the zones file's, --zone HOST[/PREFIX], else the config's mirrors of the
+// hub's registry.
 func (o *statusOptions) targets() ([]replicate.Target, error) {
+	if o.spec != nil {
+		return o.fileTargets()
+	}
 	var out []replicate.Target
 	add := func(name string, ref registry.Reference, opts registry.Options) error {
 		repo, err := opts.Open(ref)
 		if err != nil {
 			return err
 		}
-		out = append(out, replicate.Target{Name: name, Ref: ref, Repo: repo})
+		out = append(out, replicate.Target{Name: name, Ref: ref, Repo: repo, Images: o.configImages(ref.Registry)})
 		return nil
 	}
 	for _, z := range o.zones {
@@ -166,6 +181,43 @@ func (o *statusOptions) targets() ([]replicate.Target, error) {
 		}
 	}
 	return out, nil
+}
+
+// fileTargets are the zones of the zones file, each with its images prefix (or its own layout).
+func (o *statusOptions) fileTargets() ([]replicate.Target, error) {
+	var out []replicate.Target
+	for i := range o.spec.Zones {
+		z := &o.spec.Zones[i]
+		ref := z.Reference(o.ref.Repository)
+		opts := z.Options(o.Registry.Options())
+		repo, err := opts.Open(ref)
+		if err != nil {
+			return nil, err
+		}
+		t := replicate.Target{Name: z.Name, Ref: ref, Repo: repo}
+		if d, ok := z.ImagesDestination(o.ref.Repository, opts, repo); ok {
+			t.Images = &d
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// configImages is where the zone on host keeps locked images by the --policy config: the images
+// mirror for each image's registry, when that mirror is on host (the config is the sidecar's of that
+// zone); nil when the config names no images mirror.
+func (o *statusOptions) configImages(host string) *imagecopy.Destination {
+	if o.cfg == nil || !o.cfg.HasImagesMirror() {
+		return nil
+	}
+	base := o.Registry.Options()
+	return &imagecopy.Destination{Name: host, Open: func(name string) (registry.Repository, error) {
+		m := o.cfg.ImagesMirrorFor(name)
+		if m == nil || registry.NormalizeHost(m.Host()) != host {
+			return nil, replicate.ErrNoImagesMirror
+		}
+		return o.cfg.ImagesMirrorOptions(m, base).Remote(images.MirrorName(m.Mirror, name))
+	}}
 }
 
 // verifier checks a zone's signatures under the policy for the hub repository, whose name they bind.
@@ -204,7 +256,8 @@ func printStatus(w io.Writer, rep *replicate.StatusReport) error {
 	for _, t := range rep.Tags {
 		fmt.Fprintf(tw, "%s\t%s\t%s", t.Tag, shortDigest(t.Digest.String()), orDash(t.Type))
 		for _, z := range rep.Zones {
-			fmt.Fprintf(tw, "\t%s", statusMarks[cells[z+"\x00"+t.Tag].State])
+			c := cells[z+"\x00"+t.Tag]
+			fmt.Fprintf(tw, "\t%s%s", statusMarks[c.State], imagesMark(c))
 		}
 		fmt.Fprintln(tw)
 	}
@@ -217,6 +270,17 @@ func printStatus(w io.Writer, rep *replicate.StatusReport) error {
 		}
 	}
 	return nil
+}
+
+// imagesMark is a cell's images column: every locked image at the zone, or how many are.
+func imagesMark(c *replicate.Cell) string {
+	switch c.Images {
+	case replicate.InSync:
+		return fmt.Sprintf(", images ✓ %d/%d", c.ImagesLocked, c.ImagesLocked)
+	case replicate.Missing:
+		return fmt.Sprintf(", images ✗ %d/%d", c.ImagesLocked-len(c.ImagesMissing), c.ImagesLocked)
+	}
+	return ""
 }
 
 func shortDigest(d string) string {

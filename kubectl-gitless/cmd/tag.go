@@ -1,15 +1,18 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/gitless-dev/gitless/kubectl-gitless/cmd/options"
+	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/replicate"
 	"github.com/gitless-dev/gitless/pkg/signature"
 )
@@ -17,9 +20,10 @@ import (
 type tagOptions struct {
 	refCommand
 	options.Signing
-	sign  bool
-	force bool
-	tags  []string
+	sign     bool
+	force    bool
+	identity string
+	tags     []string
 }
 
 func newTagCmd(streams genericiooptions.IOStreams) *cobra.Command {
@@ -33,9 +37,12 @@ legacy for cosign's .sig form) each tag's binding to the digest is signed, as si
 sidecar accepts app:prod only when a signature binds prod to that digest; without --sign the new tags
 verify only where the policy sets allowUnboundTags. A tag that points at another digest is moved only with
 --force, and the output says from which digest to which; every tag is checked before any is written.
+A tag already at the digest, with a signature by the same key in the same format binding it, is left
+alone: a re-run writes nothing.
 copy and replicate then carry the tags and their signatures to the zones.`,
 		Example: `  kubectl gitless tag hub.example.com/platform/app:1.4.0 prod --sign --key cosign.key
-  kubectl gitless tag hub.example.com/platform/app@sha256:... prod stable --force --sign --key cosign.key`,
+  kubectl gitless tag hub.example.com/platform/app@sha256:... prod stable --force --sign --key cosign.key
+  kubectl gitless tag oci-layout:./transfer:1.4.0 prod --sign --key cosign.key --sign-container-identity hub.example.com/platform/app`,
 		Args:              cobra.MinimumNArgs(2),
 		RunE:              runE(o),
 		ValidArgsFunction: noFileCompletion,
@@ -44,6 +51,8 @@ copy and replicate then carry the tags and their signatures to the zones.`,
 	o.Signing.AddFlags(c.Flags())
 	c.Flags().BoolVar(&o.sign, "sign", false, "sign each tag's binding to the digest (needs --key)")
 	c.Flags().BoolVar(&o.force, "force", false, "move a tag that points at another digest")
+	c.Flags().StringVar(&o.identity, "sign-container-identity", "", "the repository the signed binding names (HOST/PATH), as cosign's flag: "+
+		"required with --sign on an oci-layout: directory, whose own path no zone verifies against")
 	registerCompletions(c)
 	_ = c.RegisterFlagCompletionFunc("signature-format", fixedCompletion("bundle", "legacy"))
 	return c
@@ -62,8 +71,17 @@ func (o *tagOptions) Validate() error {
 		if err := o.Signing.Validate(); err != nil {
 			return err
 		}
-	} else if o.Key != "" {
-		return options.Usagef("--key is given without --sign: add --sign to sign the tags' binding")
+	} else if o.Key != "" || o.identity != "" {
+		return options.Usagef("--key and --sign-container-identity are for signing: add --sign to sign the tags' binding")
+	}
+	if o.identity != "" {
+		id, err := registry.ParseReference(o.identity)
+		if err != nil || id.IsLayout() || id.Reference() != "" {
+			return options.Usagef("--sign-container-identity %q: give the repository the zones verify against, HOST/PATH without tag or digest", o.identity)
+		}
+	} else if o.sign && o.ref.IsLayout() {
+		return options.Usagef("signing in %s would bind its local path, which no zone verifies against: "+
+			"add --sign-container-identity HOST/PATH, the hub repository the zones' policies and mirrors name", o.ref.Name())
 	}
 	return o.refCommand.Validate()
 }
@@ -80,9 +98,15 @@ func (o *tagOptions) Run(cmd *cobra.Command) error {
 		if err != nil {
 			return err
 		}
+		name := cmp.Or(o.identity, o.ref.Name())
 		opts.Sign = func(ctx context.Context, tag string) (ocispec.Descriptor, error) {
-			_, sig, err := signature.SignReference(ctx, o.repo, signer, o.ref.Name(), tag, sopts...)
+			_, sig, err := signature.SignReference(ctx, o.repo, signer, name, tag, sopts...)
 			return sig, err
+		}
+		if len(o.Annotations) == 0 { // a binding signed with other annotations is not the one asked for
+			opts.Signed = func(ctx context.Context, desc ocispec.Descriptor, tag string) (digest.Digest, bool) {
+				return signature.Signed(ctx, o.repo, signer, name, desc, tag, signature.Format(o.Format))
+			}
 		}
 	}
 	p, err := replicate.Promote(cmd.Context(), o.repo, o.ref, o.tags, opts)
@@ -98,8 +122,11 @@ func (o *tagOptions) Run(cmd *cobra.Command) error {
 			case !t.Written:
 				what = "already there"
 			}
-			if t.Signature != "" {
+			switch {
+			case t.SignatureWritten:
 				what += ", binding signed (" + t.Signature + ")"
+			case t.Signature != "":
+				what += ", binding already signed with this key (" + t.Signature + "), nothing written"
 			}
 			fmt.Fprintf(o.ErrOut, "%s: %s\n", t.Tag, what)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gitless-dev/gitless/internal/sigtest"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/replicate"
 )
@@ -28,7 +29,7 @@ func BenchmarkReplicate(b *testing.B) {
 	}
 	b.Run("rerun", func(b *testing.B) {
 		for range b.N {
-			a0, b0 := w.zoneA.Requests(), w.zoneB.Requests()
+			a0, b0, h0 := w.zoneA.Requests(), w.zoneB.Requests(), w.hub.Requests()
 			w.countA.reset()
 			w.countB.reset()
 			if _, err := replicate.Run(ctx, s, testOptions()); err != nil {
@@ -39,6 +40,7 @@ func BenchmarkReplicate(b *testing.B) {
 			}
 			b.ReportMetric(float64(w.zoneA.Requests()-a0)/n, "req/artifact/zone-a")
 			b.ReportMetric(float64(w.zoneB.Requests()-b0)/n, "req/artifact/zone-b")
+			b.ReportMetric(float64(w.hub.Requests()-h0)/n, "req/artifact/hub")
 		}
 	})
 	b.Run("status-50x3", func(b *testing.B) {
@@ -63,6 +65,47 @@ func BenchmarkReplicate(b *testing.B) {
 			}
 			b.ReportMetric(float64(w.hub.Requests()+w.zoneA.Requests()+w.zoneB.Requests()-before), "requests")
 			b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms")
+		}
+	})
+}
+
+// BenchmarkReplicateImages measures a re-run with images: true: 50 signed artifacts, each locking 2 of
+// 10 signed two-platform images (so each image is locked by 10 artifacts), to the two registry zones
+// and the air gap. Reported: requests per artifact per zone (the images' reads included) and at the
+// hub; nothing may be written.
+func BenchmarkReplicateImages(b *testing.B) {
+	w := newWorld(b)
+	const n, m = 50, 10
+	var imgs []images.Image
+	for i := range m {
+		imgs = append(imgs, w.pushImage(b, fmt.Sprintf("library/img%d", i), "1.0"))
+	}
+	for i := range n {
+		w.publishLocked(b, "platform/app", fmt.Sprintf("1.%d.0", i), fmt.Sprint("release ", i), imgs[i%m], imgs[(i+1)%m])
+	}
+	s := w.imagesSpec(b, `- {repositories: ["platform/**"]}`)
+	ctx := context.Background()
+	rep, err := replicate.Run(ctx, s, testOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if z := rep.Zones[0]; z.Images.Copied != m {
+		b.Fatalf("first run copied %d images, want %d", z.Images.Copied, m)
+	}
+	b.Run("rerun", func(b *testing.B) {
+		for range b.N {
+			a0, b0, h0 := w.zoneA.Requests(), w.zoneB.Requests(), w.hub.Requests()
+			w.countA.reset()
+			w.countB.reset()
+			if _, err := replicate.Run(ctx, s, testOptions()); err != nil {
+				b.Fatal(err)
+			}
+			if writes := w.countA.writes.Load() + w.countB.writes.Load(); writes != 0 {
+				b.Fatalf("re-run wrote %d times", writes)
+			}
+			b.ReportMetric(float64(w.zoneA.Requests()-a0)/n, "req/artifact/zone-a")
+			b.ReportMetric(float64(w.zoneB.Requests()-b0)/n, "req/artifact/zone-b")
+			b.ReportMetric(float64(w.hub.Requests()-h0)/n, "req/artifact/hub")
 		}
 	})
 }

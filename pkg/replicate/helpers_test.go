@@ -1,15 +1,23 @@
 package replicate_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+
+	"github.com/gitless-dev/gitless/internal/imagetest"
 	"github.com/gitless-dev/gitless/internal/sigtest"
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/replicate"
 	"github.com/gitless-dev/gitless/pkg/signature"
@@ -97,4 +105,64 @@ func zoneReport(t *testing.T, r *replicate.Report, name string) *replicate.ZoneR
 	}
 	t.Fatalf("no zone %s in the report", name)
 	return nil
+}
+
+// pushImage pushes a two-platform image to the hub at repository:tag, signs it (a bundle referrer),
+// and returns its lock entry.
+func (w *world) pushImage(t testing.TB, repository, tag string) images.Image {
+	t.Helper()
+	name := w.hub.Host + "/" + repository
+	d := imagetest.PushIndex(t, name+":"+tag, "linux/amd64", "linux/arm64")
+	if _, _, err := signature.SignReference(context.Background(), sigtest.OpenRepo(t, name), w.key.Signer, name, d); err != nil {
+		t.Fatal(err)
+	}
+	return images.Image{Ref: name + ":" + tag, Name: name, Tag: tag, Digest: d, MediaType: ocispec.MediaTypeImageIndex}
+}
+
+// publishLocked pushes a signed artifact whose manifest carries an images lock, as publish writes it.
+func (w *world) publishLocked(t testing.TB, repository, tag, text string, locked ...images.Image) {
+	t.Helper()
+	enc, err := images.Lock{Images: locked}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	repo, name := sigtest.NewRepo(t, w.hub, repository)
+	base := sigtest.PushArtifact(t, repo, "", text)
+	m, _, err := artifact.FetchManifest(ctx, repo, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Annotations[images.AnnotationLock] = enc
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := content.NewDescriptorFromBytes(ocispec.MediaTypeImageManifest, raw)
+	if err := repo.PushReference(ctx, desc, bytes.NewReader(raw), tag); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := signature.SignReference(ctx, repo, w.key.Signer, name, tag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// imagesSpec is spec with images: true and each registry zone's images prefix.
+func (w *world) imagesSpec(t testing.TB, rules string) *replicate.Spec {
+	t.Helper()
+	doc := fmt.Sprintf(`apiVersion: gitless.dev/v1alpha1
+kind: Replication
+hub: {registry: %q, plainHTTP: true}
+images: true
+zones:
+- {name: zone-a, registry: %q, plainHTTP: true, images: %q}
+- {name: zone-b, registry: %q, plainHTTP: true, images: %q}
+- {name: airgap, registry: "oci-layout:%s"}
+rules:
+%s`, w.hub.Host, w.zoneA.Host, w.zoneA.Host+"/mirror", w.zoneB.Host, w.zoneB.Host+"/mirror", w.layout, rules)
+	s, err := replicate.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

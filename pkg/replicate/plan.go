@@ -14,6 +14,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
@@ -31,6 +32,8 @@ type Artifact struct {
 	referrers []ocispec.Descriptor
 	// legacy maps cosign's legacy attachment tags the hub has (sha256-<hex>.sig, ...) to their digest.
 	legacy map[string]digest.Digest
+	// images are the images the manifest's images lock names (read when the zones file asks for images).
+	images []images.Image
 }
 
 // Plan is what the rules select on the hub.
@@ -39,6 +42,9 @@ type Plan struct {
 	Artifacts []*Artifact `json:"artifacts"`
 	// Notes say what the listing could not do (a hub without a catalog) and what was done instead.
 	Notes []string `json:"notes,omitempty"`
+
+	// images: the zones file asks for the locked images too (Spec.Images).
+	images bool
 }
 
 // hub opens the hub's repositories, one client per repository.
@@ -69,7 +75,7 @@ func (h *hub) open(repository string) (registry.Repository, error) {
 // listPlan lists the hub (its catalog, or the repositories the rules name when it has none) and
 // resolves every selected tag, its referrers and legacy attachment tags.
 func listPlan(ctx context.Context, s *Spec, h *hub) (*Plan, error) {
-	p := &Plan{Hub: h.host}
+	p := &Plan{Hub: h.host, images: s.Images}
 	repos, err := h.repositories(ctx, s, p)
 	if err != nil {
 		return nil, err
@@ -203,6 +209,11 @@ func (h *hub) listRepository(ctx context.Context, s *Spec, name string) ([]*Arti
 	for _, a := range order {
 		if err := a.readAttachments(ctx, repo, tags); err != nil {
 			return nil, fmt.Errorf("reading what refers to %s/%s@%s: %w", h.host, name, a.Digest, err)
+		}
+		if s.Images {
+			if a.images, err = readLock(ctx, repo, a.desc); err != nil {
+				return nil, fmt.Errorf("reading the images lock of %s/%s@%s: %w", h.host, name, a.Digest, err)
+			}
 		}
 	}
 	return order, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
@@ -23,6 +24,9 @@ type PromoteOptions struct {
 	Force bool
 	// Sign, when set, signs each tag's binding after it is set.
 	Sign SignFunc
+	// Signed, when set, finds a signature that already binds tag to desc (the one Sign would make);
+	// Sign is then not called, so that promoting again writes nothing.
+	Signed func(ctx context.Context, desc ocispec.Descriptor, tag string) (digest.Digest, bool)
 }
 
 // Promotion is Promote's result, shaped for -o json|yaml.
@@ -40,6 +44,8 @@ type TagMoved struct {
 	// Written is false when the tag already pointed at the digest.
 	Written   bool   `json:"written"`
 	Signature string `json:"signature,omitempty"`
+	// SignatureWritten is false when Signature was already there, binding the tag to the digest.
+	SignatureWritten bool `json:"signatureWritten,omitempty"`
 }
 
 // Promote adds tags to the digest ref names, in repo, without re-uploading anything (`flux tag
@@ -79,12 +85,18 @@ func Promote(ctx context.Context, repo registry.Repository, ref registry.Referen
 				return p, registry.Classify(err, fmt.Sprintf("tagging %s as %s", desc.Digest, m.Tag))
 			}
 		}
+		if opts.Signed != nil {
+			if d, ok := opts.Signed(ctx, desc, m.Tag); ok {
+				p.Tags[i].Signature = d.String()
+				continue
+			}
+		}
 		if opts.Sign != nil {
 			sig, err := opts.Sign(ctx, m.Tag)
 			if err != nil {
 				return p, fmt.Errorf("signing the binding of tag %s (the tag is set, unsigned: run again to sign it): %w", m.Tag, err)
 			}
-			p.Tags[i].Signature = sig.Digest.String()
+			p.Tags[i].Signature, p.Tags[i].SignatureWritten = sig.Digest.String(), true
 		}
 	}
 	return p, nil

@@ -59,6 +59,8 @@ type ZoneReport struct {
 	Planned  int        `json:"planned,omitempty"`
 	Failed   int        `json:"failed"`
 	Outcomes []*Outcome `json:"artifacts"`
+	// Images reports the locked images (images: true); an image that failed fails the zone.
+	Images *ImagesReport `json:"images,omitempty"`
 }
 
 // Outcome is one artifact at one zone.
@@ -72,9 +74,9 @@ type Outcome struct {
 	TagsWritten []string `json:"tagsWritten,omitempty"`
 }
 
-// Failed reports whether any zone failed for any artifact.
+// Failed reports whether any zone failed for any artifact or image.
 func (r *Report) Failed() bool {
-	return slices.ContainsFunc(r.Zones, func(z *ZoneReport) bool { return z.Failed > 0 })
+	return slices.ContainsFunc(r.Zones, func(z *ZoneReport) bool { return z.Failed > 0 || (z.Images != nil && z.Images.Failed > 0) })
 }
 
 // Run lists what the rules select on the hub and brings every zone up to it: what a zone lacks (by
@@ -83,10 +85,6 @@ func (r *Report) Failed() bool {
 // bound, and one failing zone does not stop the others: its failures are in the report, and Run then
 // returns the report with ErrZonesFailed. A hub that cannot be listed is an error without a report.
 func Run(ctx context.Context, s *Spec, opts Options) (*Report, error) {
-	if s.Images && !opts.DryRun {
-		// TODO(images): call the images copy (pkg/images) for each copied artifact's lock, to z.Images.
-		return nil, fmt.Errorf("%w: images: true is not supported yet: remove it and copy images with kubectl gitless copy --images", ErrInvalid)
-	}
 	h := &hub{host: registry.NormalizeHost(s.Hub.Registry), opts: s.Hub.Options(opts.Registry)}
 	plan, err := listPlan(ctx, s, h)
 	if err != nil {
@@ -113,6 +111,11 @@ func Run(ctx context.Context, s *Spec, opts Options) (*Report, error) {
 // reported failed without being tried, so a dead zone costs one round of retries, not one per artifact.
 func replicateZone(ctx context.Context, h *hub, zs *zoneSite, plan *Plan, opts Options) *ZoneReport {
 	zr := &ZoneReport{Name: zs.zone.Name, Target: zs.zone.Registry, Outcomes: make([]*Outcome, len(plan.Artifacts))}
+	var blocked map[*Artifact]string
+	if plan.images {
+		// images first: a zone never serves a configuration whose images it lacks
+		zr.Images, blocked = replicateImages(ctx, h, zs, plan, opts.DryRun)
+	}
 	var down atomic.Value
 	var g errgroup.Group
 	g.SetLimit(cmp.Or(opts.PerZone, 4))
@@ -122,6 +125,10 @@ func replicateZone(ctx context.Context, h *hub, zs *zoneSite, plan *Plan, opts O
 			if d, ok := down.Load().(string); ok {
 				zr.Outcomes[i] = &Outcome{Reference: ref.WithDigest(a.Digest).String(), Tags: a.Tags, State: StateFailed,
 					Reason: "not tried: the zone is unreachable (" + d + ")"}
+				return nil
+			}
+			if why, ok := blocked[a]; ok && !opts.DryRun {
+				zr.Outcomes[i] = &Outcome{Reference: ref.WithDigest(a.Digest).String(), Tags: a.Tags, State: StateFailed, Reason: why}
 				return nil
 			}
 			out, err := replicateArtifact(ctx, h, zs, a, opts.DryRun)

@@ -3,8 +3,10 @@ package replicate
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/opencontainers/go-digest"
@@ -12,14 +14,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
+	"github.com/gitless-dev/gitless/pkg/imagecopy"
 	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 // Status marks of one tag at one zone.
 const (
 	InSync = "in-sync"
-	// Behind: the zone serves the hub's digest but lacks some of its referrers or signature tags
-	// (a replication that has not finished); replicate again.
+	// Behind: the zone serves the hub's digest but lacks some of its referrers or signature tags, or
+	// an image its images lock pins (a replication that has not finished); replicate again.
 	Behind = "behind"
 	// Diverged: the zone serves another digest under the tag than the hub.
 	Diverged = "diverged"
@@ -37,6 +40,10 @@ type Target struct {
 	Name string
 	Ref  registry.Reference
 	Repo registry.Repository
+	// Images, when set, is where the zone keeps locked images (Zone.ImagesDestination): every image
+	// of a tag's images lock is asked for there by digest. An Open that returns ErrNoImagesMirror
+	// leaves that image unchecked (the zone pulls it from upstream).
+	Images *imagecopy.Destination
 }
 
 // VerifyFunc verifies desc, read from store, under the policy for the hub repository, with tag bound.
@@ -72,9 +79,12 @@ type Cell struct {
 	State      string `json:"state"`
 	ZoneDigest string `json:"zoneDigest,omitempty"`
 	Reason     string `json:"reason,omitempty"`
-	// Images will say whether every image of the artifact's images lock is at the zone's images
-	// prefix (TODO(images): read the lock through pkg/images once zones name their images prefix).
+	// Images says whether every image of the artifact's images lock is at the zone's images prefix
+	// (InSync or Missing); empty when the artifact has no lock or the zone names no images prefix.
 	Images string `json:"images,omitempty"`
+	// ImagesLocked counts the locked images checked; ImagesMissing names those the zone lacks.
+	ImagesLocked  int      `json:"imagesLocked,omitempty"`
+	ImagesMissing []string `json:"imagesMissing,omitempty"`
 }
 
 // Drifted reports whether any zone is not in sync for any tag (a cell that could not be read counts
@@ -96,7 +106,8 @@ func (r *StatusReport) Errors() []*Cell {
 
 // Status compares each zone's copy of the hub repository with the hub, for ref's tag or, when ref
 // names no tag, every tag of the hub repository (signature and referrer tags aside). The hub is read
-// once per tag; each zone with a tag resolve, a referrers listing, and the verification when asked.
+// once per tag; each zone with a tag resolve, a referrers listing, and the verification when asked;
+// with a zone's images destination, each locked image once per zone (a manifest HEAD).
 func Status(ctx context.Context, hub registry.Repository, ref registry.Reference, zones []Target, opts StatusOptions) (*StatusReport, error) {
 	all := allTags(ctx, hub)
 	tags, err := hubTags(ref, all)
@@ -107,6 +118,7 @@ func Status(ctx context.Context, hub registry.Repository, ref registry.Reference
 	for _, z := range zones {
 		rep.Zones = append(rep.Zones, z.Name)
 	}
+	wantImages := slices.ContainsFunc(zones, func(z Target) bool { return z.Images != nil })
 	arts := map[digest.Digest]*Artifact{}
 	for _, t := range tags {
 		desc, err := hub.Resolve(ctx, t)
@@ -120,6 +132,11 @@ func Status(ctx context.Context, hub registry.Repository, ref registry.Reference
 				return nil, err
 			}
 			a.Type = artifact.TypeOf(ctx, hub, desc)
+			if wantImages {
+				if a.images, err = readLock(ctx, hub, desc); err != nil {
+					return nil, fmt.Errorf("reading the images lock of %s: %w", ref.WithDigest(desc.Digest), err)
+				}
+			}
 			arts[desc.Digest] = a
 		}
 		a.Tags = append(a.Tags, t)
@@ -129,9 +146,10 @@ func Status(ctx context.Context, hub registry.Repository, ref registry.Reference
 	var g errgroup.Group
 	g.SetLimit(cmp.Or(opts.Concurrency, 8))
 	for _, z := range zones {
+		seen := &imageChecks{done: map[string]error{}}
 		for _, t := range rep.Tags {
 			g.Go(func() error {
-				c := zoneCell(ctx, z, arts[t.Digest], t.Tag, opts.Verify)
+				c := zoneCell(ctx, z, arts[t.Digest], t.Tag, opts.Verify, seen)
 				mu.Lock()
 				rep.Cells = append(rep.Cells, c)
 				mu.Unlock()
@@ -176,7 +194,7 @@ func allTags(ctx context.Context, hub registry.Repository) []string {
 	return tags
 }
 
-func zoneCell(ctx context.Context, z Target, a *Artifact, tag string, verify VerifyFunc) *Cell {
+func zoneCell(ctx context.Context, z Target, a *Artifact, tag string, verify VerifyFunc, seen *imageChecks) *Cell {
 	c := &Cell{Zone: z.Name, Tag: tag}
 	d, err := z.Repo.Resolve(ctx, tag)
 	switch {
@@ -193,12 +211,18 @@ func zoneCell(ctx context.Context, z Target, a *Artifact, tag string, verify Ver
 		return c
 	}
 	lacks, err := missingAttachments(ctx, z.Repo, a)
+	if err == nil && z.Images != nil && len(a.images) > 0 {
+		err = c.checkImages(ctx, z, a, seen)
+	}
 	if err != nil {
 		c.State, c.Reason = Unknown, err.Error()
 		return c
 	}
+	if len(c.ImagesMissing) > 0 {
+		lacks = append(lacks, fmt.Sprintf("%d of %d locked images missing at the zone (%s)", len(c.ImagesMissing), c.ImagesLocked, c.ImagesMissing[0]))
+	}
 	if len(lacks) > 0 {
-		c.State, c.Reason = Behind, lacks[0]
+		c.State, c.Reason = Behind, strings.Join(lacks, "; ")
 		return c
 	}
 	if verify != nil {
@@ -209,4 +233,49 @@ func zoneCell(ctx context.Context, z Target, a *Artifact, tag string, verify Ver
 	}
 	c.State = InSync
 	return c
+}
+
+// imageChecks remembers, per zone, what was found for each locked image, so that tags sharing a
+// digest, or artifacts sharing an image, ask the zone once.
+type imageChecks struct {
+	mu   sync.Mutex
+	done map[string]error
+}
+
+// checkImages asks the zone for every locked image of a by digest and records the answer in c: a
+// missing image is drift (the zone cannot run the release); a zone that cannot be read is an error.
+func (c *Cell) checkImages(ctx context.Context, z Target, a *Artifact, seen *imageChecks) error {
+	for _, im := range a.images {
+		if im.Digest == "" {
+			continue // unpinned: the sidecar leaves it pointing upstream
+		}
+		key := imageKey(im)
+		seen.mu.Lock()
+		err, ok := seen.done[key]
+		seen.mu.Unlock()
+		if !ok {
+			err = imageAt(ctx, *z.Images, im)
+			seen.mu.Lock()
+			seen.done[key] = err
+			seen.mu.Unlock()
+		}
+		switch {
+		case errors.Is(err, ErrNoImagesMirror):
+			continue
+		case err == nil:
+		case isNotFound(err) || errors.Is(err, registry.ErrDigestMismatch):
+			c.ImagesMissing = append(c.ImagesMissing, im.Name+"@"+im.Digest)
+		default:
+			return fmt.Errorf("asking the zone's images prefix for %s: %w", im.Name, err)
+		}
+		c.ImagesLocked++
+	}
+	switch {
+	case c.ImagesLocked == 0:
+	case len(c.ImagesMissing) > 0:
+		c.Images = Missing
+	default:
+		c.Images = InSync
+	}
+	return nil
 }

@@ -39,9 +39,9 @@ type Spec struct {
 	Hub        Site   `json:"hub"`
 	Zones      []Zone `json:"zones"`
 	Rules      []Rule `json:"rules"`
-	// Images asks for the images an artifact's images lock names to be copied too, under each zone's
-	// Images prefix. Parsed and validated; copying is left to pkg/images (TODO: one call per artifact
-	// in copyArtifact once the images copy lands), and Run refuses it until then.
+	// Images asks for the images each selected artifact's images lock names to be copied too, before
+	// the artifact, with pkg/imagecopy (as copy --images does): under each zone's Images prefix, or
+	// into the repository's own layout at an oci-layout zone.
 	Images bool `json:"images,omitempty"`
 	// Concurrency bounds the zones handled at once; default 4.
 	Concurrency int `json:"concurrency,omitempty"`
@@ -66,7 +66,8 @@ type Zone struct {
 	// PathPrefix is put before each repository path at the zone (a Harbor project, say): platform/app
 	// lands at PathPrefix/platform/app. The sidecar's mirrors entry says the same with pathPrefix.
 	PathPrefix string `json:"pathPrefix,omitempty"`
-	// Images is the zone's images prefix (zone/mirror), where Images: true copies locked images.
+	// Images is the zone's images prefix (zone-a.example.com/mirror), where Spec.Images copies the
+	// locked images and status looks for them; not for an oci-layout zone, whose layouts carry them.
 	Images string `json:"images,omitempty"`
 }
 
@@ -168,7 +169,7 @@ func (z *Zone) validate(images bool) error {
 	if images && z.Images == "" && !z.IsLayout() {
 		return fmt.Errorf("zone %s: images: true needs the zone's images prefix (images: %s/mirror)", z.Name, z.Registry)
 	}
-	return nil
+	return z.validateImages()
 }
 
 // IsLayout reports whether the zone is an oci-layout directory.

@@ -6,7 +6,7 @@ import (
 )
 
 // ErrUsage marks an error in how a command was called (a flag, an argument, their combination);
-// kubectl gitless exits 2 for it.
+// kubectl gitless exits 1 for it, as kubectl does (diff: 2, since 1 means "changed" there).
 var ErrUsage = errors.New("usage error")
 
 type usageError struct{ error }
