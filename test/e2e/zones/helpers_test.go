@@ -316,3 +316,34 @@ func imageAtZone(t *testing.T, z *Zone, objs []*unstructured.Unstructured) {
 	}
 	t.Errorf("%s: no Deployment in the render", z.Name)
 }
+
+// outOfSync accepts an Application whose comparison says OutOfSync.
+func outOfSync(u *unstructured.Unstructured) error {
+	if sync, _, _ := unstructured.NestedString(u.Object, "status", "sync", "status"); sync != "OutOfSync" {
+		return fmt.Errorf("sync %s", sync)
+	}
+	return nil
+}
+
+// syncNow starts a sync of the Application the way `argocd app sync` does: an operation on the
+// Application, which the controller runs.
+func syncNow(t *testing.T, z *Zone, name string) {
+	t.Helper()
+	patch := `{"operation":{"initiatedBy":{"username":"e2e"},"sync":{"prune":true,"syncOptions":["CreateNamespace=true"]}}}`
+	if _, err := z.Resource(ApplicationGVR).Namespace(Namespace).Patch(context.Background(), name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// comparedWith accepts an Application whose last comparison used GITLESS_REF ref.
+func comparedWith(ref string) func(*unstructured.Unstructured) error {
+	return func(u *unstructured.Unstructured) error {
+		env, _, _ := unstructured.NestedSlice(u.Object, "status", "sync", "comparedTo", "source", "plugin", "env")
+		for _, e := range env {
+			if m, _ := e.(map[string]any); m["name"] == "GITLESS_REF" && m["value"] == ref {
+				return nil
+			}
+		}
+		return fmt.Errorf("last compared with %v", env)
+	}
+}

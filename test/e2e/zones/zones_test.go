@@ -80,9 +80,18 @@ func TestZones(t *testing.T) {
 				t.Errorf("%s plugin: live GREETING %q after a normal refresh; Argo CD's manifest cache should have kept release 1", z.Name, g)
 			}
 		}
+		// A hard refresh regenerates (release 2: OutOfSync), but automated sync does not apply it: Argo CD
+		// syncs one revision once ("Skipping auto-sync: most recent sync already to <rev>"), and the
+		// revision is the unchanged pointer digest. A sync (`argocd app sync`, or selfHeal) applies it.
 		z := w.Zone("zone-a")
 		refresh(t, z, "plugin", "hard")
-		waitApp(t, z, "plugin", "release 2 after a hard refresh", 3*time.Minute, func(u *unstructuredObj) error { return greetingIs(t, z, "plugin", "release 2") })
+		waitApp(t, z, "plugin", "OutOfSync after a hard refresh", 3*time.Minute, outOfSync)
+		time.Sleep(10 * time.Second)
+		if g, _ := greeting(t, z, "plugin"); g != "release 1" {
+			t.Errorf("%s plugin: live GREETING %q: automated sync applied the same revision again", z.Name, g)
+		}
+		syncNow(t, z, "plugin")
+		waitApp(t, z, "plugin", "release 2 after a hard refresh and a sync", 3*time.Minute, func(u *unstructuredObj) error { return greetingIs(t, z, "plugin", "release 2") })
 	})
 	t.Run("pin moves the plugin form to the digest", func(t *testing.T) {
 		policy := appsPolicy(t, w)
@@ -127,8 +136,8 @@ func refused(t *testing.T, w *World, d2 string) {
 	wrongKey := publish(t, w, release(t, w, "wrong key"), "platform/wrongkey", "1", other+".key")
 	z := w.Zone("zone-a")
 	for _, c := range []struct{ name, ref, want string }{
-		{"unsigned", w.Hub.Host + "/platform/unsigned@" + unsigned, "signature"},
-		{"wrong key", w.Hub.Host + "/platform/wrongkey@" + wrongKey, "signature"},
+		{"unsigned", w.Hub.Host + "/platform/unsigned@" + unsigned, "platform/unsigned@" + unsigned},
+		{"wrong key", w.Hub.Host + "/platform/wrongkey@" + wrongKey, "platform/wrongkey@" + wrongKey},
 	} {
 		t.Run("refused: "+c.name, func(t *testing.T) {
 			before, rv := greeting(t, z, "plugin")
@@ -180,8 +189,12 @@ func hubDown(t *testing.T, w *World, d2 string) {
 	t.Run("hub down: another signed release under the tag is refused", func(t *testing.T) {
 		moveTag(t, za.Registry, repo, "stable", d3)
 		before, rv := greeting(t, za, "plugin")
-		// hard: Argo CD's manifest cache holds this very GITLESS_REF's release 2 from before
-		setGitlessRef(t, za, "plugin", w.Hub.Host+"/"+repo+":stable")
+		// Argo CD's manifest cache holds this very GITLESS_REF's release 2 from before: the change of
+		// source is answered from it (Synced, release 2, verified when it was cached), and only a hard
+		// refresh asks the sidecar, which now sees the zone's tag on release 3.
+		ref := w.Hub.Host + "/" + repo + ":stable"
+		setGitlessRef(t, za, "plugin", ref)
+		waitApp(t, za, "plugin", "compared with "+ref, 3*time.Minute, comparedWith(ref))
 		refresh(t, za, "plugin", "hard")
 		app := waitApp(t, za, "plugin", "ComparisonError", 3*time.Minute, comparisonError("stable"))
 		t.Logf("tag moved to release 3: %s", conditionMessage(app))
