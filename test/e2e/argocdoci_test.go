@@ -2,15 +2,20 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	utilio "github.com/argoproj/argo-cd/v3/util/io"
 	"github.com/argoproj/argo-cd/v3/util/oci"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/artifact"
@@ -77,6 +82,49 @@ func TestArgoCDNativeOCIExtract(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestArgoCDNativeOCIRefusesIndex records why publish writes one manifest and no index: Argo CD's OCI
+// client reads the digest it resolves as a manifest and finds no content layer in an index. If Argo CD
+// learns to follow an index, this fails, and the choice in the README's image-volume section can be
+// weighed again.
+func TestArgoCDNativeOCIRefusesIndex(t *testing.T) {
+	ctx := context.Background()
+	hub := testregistry.New(t, testregistry.Referrers)
+	src := t.TempDir()
+	mustOK(t, os.WriteFile(filepath.Join(src, "configmap.yaml"), []byte(ociTree["configmap.yaml"]), 0o644))
+	opts := registry.DefaultOptions()
+	opts.PlainHTTP = true
+	ref, err := registry.ParseReference(hub.Host + "/platform/app:1.0.0")
+	mustOK(t, err)
+	repo, err := opts.Open(ref)
+	mustOK(t, err)
+	pub, err := artifact.Publish(ctx, repo, ref, src, []string{"1.0.0"}, artifact.PublishOptions{
+		Kind: artifact.KindPlain, SkipRenderCheck: true, Created: time.Unix(1700000000, 0),
+	})
+	mustOK(t, err)
+	entry := ocispec.Descriptor{MediaType: pub.MediaType, Digest: pub.Digest, Size: pub.Size,
+		Platform: &ocispec.Platform{OS: "linux", Architecture: "amd64"}}
+	raw, err := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{entry}})
+	mustOK(t, err)
+	_, err = oras.TagBytes(ctx, repo, ocispec.MediaTypeImageIndex, raw, "1.0.0-index")
+	mustOK(t, err)
+
+	client, err := oci.NewClient("oci://"+hub.Host+"/platform/app", oci.Creds{InsecureHTTPOnly: true}, "", "",
+		argoLayerMediaTypes, oci.WithImagePaths(utilio.NewRandomizedTempPaths(t.TempDir())),
+		oci.WithEventHandlers(noOCIEvents()))
+	mustOK(t, err)
+	revision, err := client.ResolveRevision(ctx, "1.0.0-index", true)
+	mustOK(t, err)
+	_, closer, err := client.Extract(ctx, revision)
+	if err == nil {
+		closer.Close()
+		t.Fatal("Argo CD extracted an index: its OCI source now follows indexes, an index shape may be reconsidered")
+	}
+	if !strings.Contains(err.Error(), "expected only a single oci content layer, got 0") {
+		t.Errorf("error %v, want Argo CD's content-layer count error", err)
 	}
 }
 
