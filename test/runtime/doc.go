@@ -1,8 +1,9 @@
 // Package runtime holds tests that replay what container runtimes do with a published artifact when a
 // Pod mounts it as an image volume (Kubernetes volumes[].image, KEP-4639), using the runtimes' own Go
-// packages: containerd's transfer service, content store, unpacker and snapshotter, in-process.
+// packages in-process: containerd's transfer service, content store, unpacker and snapshotter, and
+// CRI-O's containers/image and containers/storage.
 //
-// It is a module of its own so that the main module does not inherit containerd's dependency graph.
-// Run it with `make test-runtime`; the mount needs root (CI runs as root), and without root the
-// tests skip with the reason.
+// It is a module of its own so that the main module does not inherit the runtimes' dependency graphs.
+// Run it with `make test-runtime` (it sets the build tags containers/image needs without C libraries);
+// applying layers and mounting need root (CI runs as root), and without root the tests skip.
 package runtime
