@@ -4,6 +4,8 @@
 // CRI-O's containers/image and containers/storage.
 //
 // It is a module of its own so that the main module does not inherit the runtimes' dependency graphs.
-// Run it with `make test-runtime` (it sets the build tags containers/image needs without C libraries);
-// applying layers and mounting need root (CI runs as root), and without root the tests skip.
+// Run it with `make test-runtime`, or go test -tags containers_image_openpgp,exclude_graphdriver_btrfs
+// (containers/image and storage without their C libraries: without the tags the build stops at a
+// missing btrfs header). Applying layers and mounting need root (CI runs as root); without root the
+// tests skip.
 package runtime
