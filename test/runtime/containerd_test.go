@@ -35,6 +35,10 @@ func TestContainerdImageVolume(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					n := newNode(t, p, m)
 					must(t, n.pull(pub.Reference))
+					// Fetched and labelled under every matcher, unpacked or not.
+					if src, err := n.distributionSource(pub.Layer.Digest, pub.host); err != nil || src != "platform/volume" {
+						t.Errorf("layer in the content store: distribution source %q, %v; want platform/volume", src, err)
+					}
 					unpacked, err := n.unpackedAtPull(pub.Reference)
 					must(t, err)
 					// The config says os/architecture unknown: only the match-all unpacker takes it at

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/containerd/containerd/v2/core/transfer/local"
 	transferregistry "github.com/containerd/containerd/v2/core/transfer/registry"
 	"github.com/containerd/containerd/v2/core/unpack"
+	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/pkg/rootfs"
 	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
@@ -117,6 +119,20 @@ func (n *node) pull(ref string) error {
 		return fmt.Errorf("failed to pull and unpack image %q: %w", ref, err)
 	}
 	return nil
+}
+
+// distributionSource is the label the pull puts on every blob it fetched, naming the repositories of a
+// registry (its host name, without port) that it came from, for cross-repository reuse.
+func (n *node) distributionSource(d digest.Digest, host string) (string, error) {
+	info, err := n.content.Info(n.ctx(), d)
+	if err != nil {
+		return "", err
+	}
+	name, _, err := net.SplitHostPort(host)
+	if err != nil {
+		return "", err
+	}
+	return info.Labels[labels.LabelDistributionSource+"."+name], nil
 }
 
 // unpackedAtPull tells whether the pull left a committed snapshot of the image's root file system.

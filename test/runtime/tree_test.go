@@ -46,6 +46,7 @@ func writeFixture(t *testing.T) string {
 type published struct {
 	artifact.Published
 	tree string // the directory that was published
+	host string // the registry's host:port
 }
 
 // publish pushes the fixture with gitless's own publish code in the given format ("image" or
@@ -64,7 +65,7 @@ func publish(t *testing.T, kind testregistry.Kind, format string) published {
 		Kind: artifact.KindPlain, Format: format, SkipRenderCheck: true, Created: time.Unix(1700000000, 0),
 	})
 	must(t, err)
-	return published{Published: pub, tree: tree}
+	return published{Published: pub, tree: tree, host: hub.Host}
 }
 
 // entry is what the comparison looks at for one path of a tree.
