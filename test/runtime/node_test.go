@@ -49,12 +49,13 @@ type matcher struct {
 	of func(node ocispec.Platform) platforms.MatchComparer
 }
 
-// matchers: plugins/transfer/plugin.go sets the unpack configuration's target to platforms.Only(p), and
-// to platforms.All unless check_platform_supported is true. OnlyStrict is the stricter matcher other
-// embedders (nerdctl --platform, client.WithPlatformMatcher) pass.
+// matchers: plugins/transfer/plugin.go sets an unpack configuration's target to platforms.Only(p) when
+// check_platform_supported is true, else (containerd 2.3 and later) to platforms.OnlyOS(p); containerd
+// 2.2 and 2.1 used platforms.All there. OnlyStrict is the stricter matcher other embedders pass.
 var matchers = []matcher{
-	{"default", func(ocispec.Platform) platforms.MatchComparer { return platforms.All }},
-	{"check_platform_supported", platforms.Only},
+	{"OnlyOS (default since 2.3)", platforms.OnlyOS},
+	{"All (default of 2.1, 2.2)", func(ocispec.Platform) platforms.MatchComparer { return platforms.All }},
+	{"Only (check_platform_supported)", platforms.Only},
 	{"OnlyStrict", platforms.OnlyStrict},
 }
 
@@ -189,6 +190,15 @@ func (n *node) unpack(ctx context.Context, img images.Image, platform platforms.
 	manifest, err := images.Manifest(ctx, n.content, img.Target, platform)
 	if err != nil {
 		return "", err
+	}
+	// checkSnapshotterSupport: without check_platform_supported (the mount path passes no options) it
+	// asks the snapshotter only about a config with os.features; this replay does not model that.
+	p, err := images.ConfigPlatform(ctx, n.content, manifest.Config)
+	if err != nil {
+		return "", err
+	}
+	if len(p.OSFeatures) > 0 {
+		return "", fmt.Errorf("config %s has os.features %v: the snapshotter's platforms would decide", manifest.Config.Digest, p.OSFeatures)
 	}
 	diffIDs, err := img.RootFS(ctx, n.content, platform)
 	if err != nil {
