@@ -23,7 +23,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 space := $(empty) $(empty)
 comma := ,
 
-.PHONY: help build tools test e2e lint bench fuzz demo clean image dist e2e-zones
+.PHONY: help build tools test e2e lint bench fuzz demo clean image dist e2e-zones test-runtime
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ test: tools ## unit, integration and peer-CLI interop tests (go test -race)
 
 e2e: build tools ## Argo CD's real cmp-server driving argocd-cmp (test/e2e, Go 1.27)
 	GITLESS_PEERS=required GITLESS_BIN_DIR=$(BIN) bash test/e2e/run.sh
+
+# containers/image and storage (CRI-O's libraries) built without C libraries: the tags their docs name.
+RUNTIME_TAGS ?= containers_image_openpgp,exclude_graphdriver_btrfs
+
+test-runtime: ## containerd's and CRI-O's libraries pull and mount published artifacts as image volumes, amd64/arm64 nodes (test/runtime, root)
+	cd test/runtime && GITLESS_RUNTIME=required $(GO) test -count=1 -tags $(RUNTIME_TAGS) -timeout $${RUNTIME_TIMEOUT:-10m} ./...
 
 e2e-zones: build ## two zones, each a kube-apiserver+etcd with a real Argo CD and the sidecar: sync, promotion, refusals, hub down, apps/pin
 	bash scripts/install-tools.sh registry
