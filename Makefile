@@ -26,7 +26,7 @@ comma := ,
 .PHONY: help build tools test e2e lint bench fuzz demo clean image dist e2e-zones test-runtime
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 build: ## build bin/kubectl-gitless, bin/argocd-cmp and its renderer bin/gitless-render
 	@mkdir -p $(BIN)
