@@ -12,8 +12,8 @@ RUNS=${RUNS:-5}
 W=$(mktemp -d)
 DOCKER_CONFIG=$W/docker
 mkdir -p "$DOCKER_CONFIG"
-REG_PID= REG2_PID=
-trap 'kill $REG_PID $REG2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
+REG_PID= REG2_PID= Z1_PID= Z2_PID=
+trap 'kill $REG_PID $REG2_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 
 PORT=${GITLESS_BENCH_PORT:-5811}
 HOST=127.0.0.1:$PORT
@@ -88,7 +88,6 @@ zone_up() { # port logfile -> starts a Distribution zone with access logs, print
 }
 Z1=127.0.0.1:$((PORT + 1)); Z2=127.0.0.1:$((PORT + 2))
 Z1_PID=$(zone_up $((PORT + 1)) "$W/z1.log"); Z2_PID=$(zone_up $((PORT + 2)) "$W/z2.log")
-trap 'kill $REG_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 for h in "$Z1" "$Z2"; do for _ in $(seq 50); do curl -fsS "http://$h/v2/" >/dev/null 2>&1 && break; sleep 0.1; done; done
 head -c 1048576 /dev/urandom > "$W/base.bin"
 lock='{"version":1,"images":['
@@ -167,8 +166,9 @@ row "replicate 50 signed x 2 zones" "$g" "$p" "oras cp -r loop"
 echo "replicate re-run (nothing new)       gitless $r ms (request counts: go test -bench Replicate ./pkg/replicate)"
 
 # ---- the sidecar (argocd-cmp generate as Argo CD runs it) ------------------------------------------
-# A second registry with its access log on counts requests: one log line per request.
-HOST2=127.0.0.1:$((PORT + 1))
+# A second registry with its access log on counts requests: one log line per request. Its own port:
+# the zones above still hold PORT+1 and PORT+2.
+HOST2=127.0.0.1:$((PORT + 3))
 printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
 registry serve "$W/reg2.yml" >"$W/reg2.log" 2>&1 &
 REG2_PID=$!
@@ -213,6 +213,11 @@ row "generate warm: Kustomize overlay" "$g" "$p" "kustomize build"
 g=$(time_runs generate "$W/cache" "$HDIG")
 p=$(time_runs helm template gb examples/helm/guestbook --namespace apps --include-crds)
 row "generate warm: Helm chart" "$g" "$p" "helm template"
+# start-up alone: what every generate pays before any work (argocd-cmp links no renderer and no
+# signature library; gitless-render, gitless-render-helm and gitless-verify are started as needed)
+g=$(time_runs argocd-cmp version)
+p=$(time_runs kustomize version)
+row "start-up: argocd-cmp version" "$g" "$p" "kustomize version"
 
 # cold: an empty cache each run, by tag; the script users write today does the same four steps
 n=0
