@@ -105,7 +105,7 @@ for i in $(seq 1 "$N_IMAGES"); do
   lock+="{\"ref\":\"$img:1.0\",\"name\":\"$img\",\"tag\":\"1.0\",\"digest\":\"$d\"}"
 done
 lock+=']}'
-kubectl-gitless publish examples/plain "$HOST/bench/cfg:1" --plain-http -q --skip-render-check -a "dev.gitless.images.lock=$lock" >/dev/null
+kubectl-gitless publish examples/plain "$HOST/bench/cfg:1" --plain-http -q --skip-render-check --images=off -a "dev.gitless.images.lock=$lock" >/dev/null
 RUN=0
 gitless_copy() {
   RUN=$((RUN + 1))

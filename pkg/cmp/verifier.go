@@ -3,7 +3,6 @@ package cmp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"sync/atomic"
 
@@ -71,10 +70,6 @@ var registered atomic.Pointer[Verifier]
 // RegisterVerifier makes Generate verify in this process with v when the Pipeline names no Verifier.
 // Package cmp/verify calls it from its init, as package render/helm registers the Helm renderer.
 func RegisterVerifier(v Verifier) { registered.Store(&v) }
-
-// ErrNoVerifier is returned when a binary can verify no signature: it neither imports package
-// cmp/verify nor sets Pipeline.Verifier.
-var ErrNoVerifier = errors.New("signature verification is not built into this binary (import package cmp/verify, or set Pipeline.Verifier)")
 
 // verify answers whether policy accepts desc for ref: from an acceptance the cache holds for the same
 // policy, key material, repository and tag (see acceptanceKey), else from the Verifier, whose
