@@ -17,7 +17,7 @@ trap 'kill $REG_PID $REG2_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' 
 
 PORT=${GITLESS_BENCH_PORT:-5811}
 HOST=127.0.0.1:$PORT
-printf 'version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data" "$HOST" > "$W/reg.yml"
+printf 'version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n' "$W/data" "$HOST" > "$W/reg.yml"
 registry serve "$W/reg.yml" >/dev/null 2>&1 &
 REG_PID=$!
 for _ in $(seq 50); do curl -fsS "http://$HOST/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -82,7 +82,7 @@ row "verify legacy signature" "$g" "$p" "cosign verify"
 # Every run copies into fresh repositories. Then a re-run's requests per image per zone (access logs).
 N_IMAGES=${N_IMAGES:-20}
 zone_up() { # port logfile -> starts a Distribution zone with access logs, prints its pid
-  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' "$W/z$1" "$1" > "$W/z$1.yml"
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: 127.0.0.1:%s}\n' "$W/z$1" "$1" > "$W/z$1.yml"
   registry serve "$W/z$1.yml" >"$2" 2>&1 &
   echo $!
 }
@@ -169,7 +169,7 @@ echo "replicate re-run (nothing new)       gitless $r ms (request counts: go tes
 # A second registry with its access log on counts requests: one log line per request. Its own port:
 # the zones above still hold PORT+1 and PORT+2.
 HOST2=127.0.0.1:$((PORT + 3))
-printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
+printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
 registry serve "$W/reg2.yml" >"$W/reg2.log" 2>&1 &
 REG2_PID=$!
 for _ in $(seq 50); do curl -fsS "http://$HOST2/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
