@@ -13,7 +13,7 @@ TEST_TIMEOUT ?= 25m
 # (empty: the minimal base built here); IMAGE_PLATFORMS several make an index.
 REGISTRY ?=
 IMAGE ?= $(REGISTRY)/argocd-cmp:$(VERSION)
-IMAGE_BINS ?= ./argocd-cmp ./gitless-render ./kubectl-gitless
+IMAGE_BINS ?= ./argocd-cmp ./gitless-render ./gitless-render-helm ./gitless-verify ./kubectl-gitless
 IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
 BASE ?=
 IMAGE_FLAGS ?=
@@ -28,9 +28,9 @@ comma := ,
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
-build: ## build bin/kubectl-gitless, bin/argocd-cmp and its renderer bin/gitless-render
+build: ## build bin/kubectl-gitless, bin/argocd-cmp and the programs it starts (gitless-render, gitless-render-helm, gitless-verify)
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./kubectl-gitless ./argocd-cmp ./gitless-render
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./kubectl-gitless ./argocd-cmp ./gitless-render ./gitless-render-helm ./gitless-verify
 	@cp scripts/kubectl_complete-gitless $(BIN)/
 
 tools: ## install the peer CLIs (oras, helm, cosign, kustomize, registry) into bin/ at pinned versions
@@ -78,4 +78,4 @@ dist: ## release archives of kubectl-gitless (6 platforms), checksums and the kr
 	VERSION=$(VERSION) BASE_URL=$(BASE_URL) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) bash scripts/dist.sh
 
 clean: ## remove build output
-	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp $(BIN)/gitless-render .demo .image dist
+	rm -rf $(BIN)/kubectl-gitless $(BIN)/argocd-cmp $(BIN)/gitless-render $(BIN)/gitless-render-helm $(BIN)/gitless-verify .demo .image dist

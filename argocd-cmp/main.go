@@ -13,9 +13,11 @@ import (
 )
 
 func main() {
-	// Renders run in gitless-render, installed beside this binary: it links the renderers, this
-	// binary the registry and signature code, so neither pays the other's start-up.
+	// Renders run in gitless-render (plain, Kustomize) and gitless-render-helm (charts), installed
+	// beside this binary: they link the renderers, this binary the registry code (and gitless-verify
+	// the signature code), so that no process pays for libraries its call does not use.
 	render.UseRenderer("gitless-render")
+	render.UseHelmRenderer("gitless-render-helm")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cmd.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

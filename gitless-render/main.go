@@ -1,8 +1,9 @@
-// Command gitless-render is the renderer process of argocd-cmp: argocd-cmp starts it for every
-// render, with the render request on stdin, no environment, a memory limit and a deadline (see
-// package render). It links only the renderers (plain, Kustomize, Helm), not the registry and
-// signature code, so that each render pays the start-up of a renderer and no more. It is not
-// meant to be run by hand; install it beside argocd-cmp from the same release.
+// Command gitless-render is the renderer process of argocd-cmp for plain manifests and Kustomize:
+// argocd-cmp starts it for every such render, with the render request on stdin, no environment, a
+// memory limit and a deadline (see package render). It links neither the registry and signature code
+// nor Helm (charts render in gitless-render-helm), so that each render pays the start-up of its
+// renderer and no more. It is not meant to be run by hand; install it beside argocd-cmp from the
+// same release.
 package main
 
 import (
@@ -10,7 +11,6 @@ import (
 	"os"
 
 	"github.com/gitless-dev/gitless/pkg/render"
-	_ "github.com/gitless-dev/gitless/pkg/render/helm" // Helm charts render in this binary
 	"github.com/gitless-dev/gitless/pkg/version"
 )
 

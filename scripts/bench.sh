@@ -12,12 +12,12 @@ RUNS=${RUNS:-5}
 W=$(mktemp -d)
 DOCKER_CONFIG=$W/docker
 mkdir -p "$DOCKER_CONFIG"
-REG_PID= REG2_PID=
-trap 'kill $REG_PID $REG2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
+REG_PID= REG2_PID= Z1_PID= Z2_PID=
+trap 'kill $REG_PID $REG2_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 
 PORT=${GITLESS_BENCH_PORT:-5811}
 HOST=127.0.0.1:$PORT
-printf 'version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data" "$HOST" > "$W/reg.yml"
+printf 'version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n' "$W/data" "$HOST" > "$W/reg.yml"
 registry serve "$W/reg.yml" >/dev/null 2>&1 &
 REG_PID=$!
 for _ in $(seq 50); do curl -fsS "http://$HOST/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -82,13 +82,12 @@ row "verify legacy signature" "$g" "$p" "cosign verify"
 # Every run copies into fresh repositories. Then a re-run's requests per image per zone (access logs).
 N_IMAGES=${N_IMAGES:-20}
 zone_up() { # port logfile -> starts a Distribution zone with access logs, prints its pid
-  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' "$W/z$1" "$1" > "$W/z$1.yml"
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: 127.0.0.1:%s}\n' "$W/z$1" "$1" > "$W/z$1.yml"
   registry serve "$W/z$1.yml" >"$2" 2>&1 &
   echo $!
 }
 Z1=127.0.0.1:$((PORT + 1)); Z2=127.0.0.1:$((PORT + 2))
 Z1_PID=$(zone_up $((PORT + 1)) "$W/z1.log"); Z2_PID=$(zone_up $((PORT + 2)) "$W/z2.log")
-trap 'kill $REG_PID $Z1_PID $Z2_PID 2>/dev/null || true; rm -rf "$W"' EXIT
 for h in "$Z1" "$Z2"; do for _ in $(seq 50); do curl -fsS "http://$h/v2/" >/dev/null 2>&1 && break; sleep 0.1; done; done
 head -c 1048576 /dev/urandom > "$W/base.bin"
 lock='{"version":1,"images":['
@@ -106,7 +105,7 @@ for i in $(seq 1 "$N_IMAGES"); do
   lock+="{\"ref\":\"$img:1.0\",\"name\":\"$img\",\"tag\":\"1.0\",\"digest\":\"$d\"}"
 done
 lock+=']}'
-kubectl-gitless publish examples/plain "$HOST/bench/cfg:1" --plain-http -q --skip-render-check -a "dev.gitless.images.lock=$lock" >/dev/null
+kubectl-gitless publish examples/plain "$HOST/bench/cfg:1" --plain-http -q --skip-render-check --images=off -a "dev.gitless.images.lock=$lock" >/dev/null
 RUN=0
 gitless_copy() {
   RUN=$((RUN + 1))
@@ -167,9 +166,10 @@ row "replicate 50 signed x 2 zones" "$g" "$p" "oras cp -r loop"
 echo "replicate re-run (nothing new)       gitless $r ms (request counts: go test -bench Replicate ./pkg/replicate)"
 
 # ---- the sidecar (argocd-cmp generate as Argo CD runs it) ------------------------------------------
-# A second registry with its access log on counts requests: one log line per request.
-HOST2=127.0.0.1:$((PORT + 1))
-printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
+# A second registry with its access log on counts requests: one log line per request. Its own port:
+# the zones above still hold PORT+1 and PORT+2.
+HOST2=127.0.0.1:$((PORT + 3))
+printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n' "$W/data2" "$HOST2" > "$W/reg2.yml"
 registry serve "$W/reg2.yml" >"$W/reg2.log" 2>&1 &
 REG2_PID=$!
 for _ in $(seq 50); do curl -fsS "http://$HOST2/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -213,6 +213,11 @@ row "generate warm: Kustomize overlay" "$g" "$p" "kustomize build"
 g=$(time_runs generate "$W/cache" "$HDIG")
 p=$(time_runs helm template gb examples/helm/guestbook --namespace apps --include-crds)
 row "generate warm: Helm chart" "$g" "$p" "helm template"
+# start-up alone: what every generate pays before any work (argocd-cmp links no renderer and no
+# signature library; gitless-render, gitless-render-helm and gitless-verify are started as needed)
+g=$(time_runs argocd-cmp version)
+p=$(time_runs kustomize version)
+row "start-up: argocd-cmp version" "$g" "$p" "kustomize version"
 
 # cold: an empty cache each run, by tag; the script users write today does the same four steps
 n=0

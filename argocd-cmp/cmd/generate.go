@@ -26,6 +26,10 @@ const (
 	defaultTotalTimeout = 50 * time.Second
 )
 
+// VerifierProgram is the signature verifier generate starts on a cache miss; a relative path is
+// taken beside this executable. Tests point it at a freshly built gitless-verify.
+var VerifierProgram = "gitless-verify"
+
 type generateOptions struct {
 	configPath string
 	cacheDir   string
@@ -94,7 +98,9 @@ func (o *generateOptions) run(ctx context.Context, log *slog.Logger) error {
 	}
 	opts := registry.DefaultOptions()
 	opts.UserAgent = "gitless-argocd-cmp/" + version.Version
-	p := &cmp.Pipeline{Config: cfg, Cache: c, Logger: log, Registry: opts}
+	// Signatures are checked in gitless-verify, started only when the cache holds no acceptance.
+	verifier := cmp.VerifyInChild{Program: VerifierProgram, ConfigPath: o.configPath, CacheDir: o.cacheDirFor(cfg), UserAgent: opts.UserAgent}
+	p := &cmp.Pipeline{Config: cfg, Cache: c, Logger: log, Registry: opts, Verifier: verifier}
 	return p.Generate(ctx, env, o.out)
 }
 

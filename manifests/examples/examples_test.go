@@ -27,6 +27,7 @@ import (
 	"github.com/gitless-dev/gitless/internal/testregistry"
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/cmp"
+	_ "github.com/gitless-dev/gitless/pkg/cmp/verify" // signatures are verified in this process
 	"github.com/gitless-dev/gitless/pkg/config"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	_ "github.com/gitless-dev/gitless/pkg/render/helm" // Helm charts render as in kubectl-gitless and gitless-render

@@ -2,6 +2,11 @@
 // environment → resolve (tag to digest, once) → verify (trust policy) → fetch by digest (cache, zone
 // mirrors, then the registry; size and digest checked) → extract → render. Manifests are written only
 // when every step succeeded.
+//
+// The verify step is a Verifier: package cmp/verify checks signatures in the calling process
+// (kubectl gitless render, gitless-verify); argocd-cmp, which links no signature library, asks
+// gitless-verify (VerifyInChild) only when the cache holds no acceptance for the digest under the same
+// policy, key material, repository and tag.
 package cmp
 
 import (

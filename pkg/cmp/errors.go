@@ -20,4 +20,7 @@ var (
 	// ErrImageNotLocked is returned, under a policy's requireLockedImages, for a rendered image that
 	// the artifact's verified images lock does not pin by digest, and for a lock that cannot be read.
 	ErrImageNotLocked = errors.New("image not pinned by the artifact's signed images lock")
+	// ErrNoVerifier is returned when a binary can verify no signature: it neither imports package
+	// cmp/verify nor sets Pipeline.Verifier.
+	ErrNoVerifier = errors.New("signature verification is not built into this binary (import package cmp/verify, or set Pipeline.Verifier)")
 )

@@ -21,7 +21,6 @@ import (
 	"github.com/gitless-dev/gitless/pkg/images"
 	"github.com/gitless-dev/gitless/pkg/registry"
 	"github.com/gitless-dev/gitless/pkg/render"
-	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 // Pipeline renders verified artifacts. One Pipeline serves one generate call; it holds no state
@@ -42,6 +41,8 @@ type Pipeline struct {
 	// ImagesLock, when set, receives the verified images lock of the artifact rendered
 	// (`kubectl gitless render --check-images`).
 	ImagesLock func(images.Lock)
+	// Verifier checks signatures; nil means the one package cmp/verify registers in this process.
+	Verifier Verifier
 
 	skips skipLog // sources skipped during Generate, logged once at its end
 }
@@ -84,10 +85,7 @@ func (p *Pipeline) generate(ctx context.Context, env Env, out io.Writer) error {
 		return err
 	}
 	log := p.log().With("ref", ref.String(), "digest", desc.Digest.String())
-	if err := p.verify(ctx, src, ref, policy, desc, log); err != nil {
-		return err
-	}
-	if err := p.checkProvenance(ctx, src, policy, desc, log); err != nil {
+	if err := p.verify(ctx, src, ref, env.Project, policy, desc, log); err != nil {
 		return err
 	}
 	resolved, err := p.describe(ctx, src, ref, desc)
@@ -225,30 +223,6 @@ func (p *Pipeline) upstream(ref registry.Reference) registry.Reference {
 	u.Tag, u.Digest = ref.Tag, ref.Digest
 	p.log().Info("reference on a mirror: using its upstream repository's policy, tag bindings and sources", "mirror", ref.Name(), "upstream", u.Name())
 	return u
-}
-
-// verify checks the signature for repo@digest under policy (and, for a tag, the signed tag binding).
-// Results are cached by (digest, policy hash), never by tag; a cached result is accepted only by the
-// verifier's own decision, the one it makes on a fresh result.
-func (p *Pipeline) verify(ctx context.Context, src *sources, ref registry.Reference, policy *config.Policy, desc ocispec.Descriptor, log *slog.Logger) error {
-	opts := []signature.VerifierOption{signature.WithLogger(log)}
-	if p.Cache != nil {
-		opts = append(opts, signature.WithCache(resultCache{p.Cache, log}))
-	}
-	v, err := signature.NewVerifier(policy, opts...)
-	if err != nil {
-		return err
-	}
-	res, err := v.VerifyDescriptor(ctx, src, ref.Name(), desc, ref.Tag)
-	if err != nil {
-		return err // names the reference and digest already
-	}
-	if res.Cached {
-		log.Info("verified (cached)", "policy", policy.Match, "tagBound", res.TagBound)
-		return nil
-	}
-	log.Info("verified", "policy", policy.Match, "signatures", len(res.Signatures), "tagBound", res.TagBound, "insecure", res.Insecure)
-	return nil
 }
 
 // describe fetches the manifest by digest, from the cache when it has it.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gitless-dev/gitless/pkg/artifact"
 	"github.com/gitless-dev/gitless/pkg/registry"
-	"github.com/gitless-dev/gitless/pkg/signature"
 )
 
 // smallBlob is the size up to which a fetch is read whole and checked before it is handed on, so a
@@ -115,18 +114,6 @@ func (s *sources) union(list func(endpoint) ([]ocispec.Descriptor, error)) ([]oc
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
-}
-
-// SignatureSources lets the verifier list signatures in each source on its own (signature.Sources):
-// the hub's list is then always read when the hub answers, and a mirror cannot crowd it out.
-func (s *sources) SignatureSources() []signature.Source {
-	out := make([]signature.Source, 0, len(s.endpoints))
-	for _, e := range s.ordered() {
-		name := e.name
-		out = append(out, signature.Source{Name: name, Store: e.repo, Upstream: e.upstream,
-			Skipped: func(desc ocispec.Descriptor, err error) { s.skip(name, desc, err) }})
-	}
-	return out
 }
 
 func (s *sources) ordered() []endpoint {

@@ -109,24 +109,38 @@ func childRender(stdin io.Reader) ([]byte, error) {
 
 // UseRenderer makes Render start the program at path as its renderer child instead of this
 // binary, which then need not link the renderers (argocd-cmp starts gitless-render). The program's
-// main must call Init first and import package render/helm. A relative path is taken relative to
-// the directory of this binary, so that the two programs of one release are found side by side.
-// Init need not be called in a binary that calls UseRenderer.
+// main must call Init first. A relative path is taken relative to the directory of this binary, so
+// that the programs of one release are found side by side. Init need not be called in a binary that
+// calls UseRenderer.
 func UseRenderer(path string) {
 	rendererPath.Store(&path)
 	childReady.Store(true)
 }
 
-// rendererPath is the renderer set by UseRenderer; unset, the renderer is this binary.
-var rendererPath atomic.Pointer[string]
+// UseHelmRenderer makes Render start the program at path (a relative path as for UseRenderer) for
+// Helm charts, and the UseRenderer program for the other kinds, which then need not link Helm: the
+// Helm SDK's initialisation (the Kubernetes client schemes, JSON-schema compilation) is the largest
+// part of a renderer's start-up, and a plain or Kustomize render does not need it. The program's main
+// must call Init first and import package render/helm.
+func UseHelmRenderer(path string) {
+	helmRendererPath.Store(&path)
+	childReady.Store(true)
+}
 
-// renderer returns the program to start as the renderer child.
-func renderer() (string, error) {
+// rendererPath and helmRendererPath are the renderers set by UseRenderer and UseHelmRenderer;
+// unset, the renderer is this binary.
+var rendererPath, helmRendererPath atomic.Pointer[string]
+
+// renderer returns the program to start as the renderer child for a tree of kind.
+func renderer(kind Kind) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("finding this executable to start the renderer: %w", err)
 	}
 	p := rendererPath.Load()
+	if h := helmRendererPath.Load(); h != nil && kind == KindHelm {
+		p = h
+	}
 	if p == nil {
 		return exe, nil
 	}
@@ -144,10 +158,25 @@ func renderer() (string, error) {
 	return path, nil
 }
 
+// childKind is the kind the renderer child will render: opts.Kind, else what Detect finds at the
+// render path (the child resolves the path the same way). Only the choice of program depends on it;
+// an error is left for the child to report.
+func childKind(root string, opts Options) Kind {
+	if opts.Kind != "" || helmRendererPath.Load() == nil {
+		return opts.Kind
+	}
+	dir, err := renderDir(root, opts.Path)
+	if err != nil {
+		return ""
+	}
+	kind, _ := Detect(dir)
+	return kind
+}
+
 // renderInChild runs the render in a child process (this binary, or the one UseRenderer named)
 // and returns its output.
 func renderInChild(ctx context.Context, root string, opts Options) ([]byte, error) {
-	exe, err := renderer()
+	exe, err := renderer(childKind(root, opts))
 	if err != nil {
 		return nil, err
 	}

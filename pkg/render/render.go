@@ -113,7 +113,7 @@ func renderKind(ctx context.Context, kind Kind, root, dir string, opts Options) 
 			return (*f)(ctx, root, dir, opts)
 		}
 		return nil, fmt.Errorf("rendering %s: %w: Helm rendering is not built into this binary (import package render/helm; "+
-			"argocd-cmp renders through gitless-render, which has it)", dir, errdef.ErrUnknownKind)
+			"argocd-cmp renders charts through gitless-render-helm, which has it)", dir, errdef.ErrUnknownKind)
 	}
 	return nil, fmt.Errorf("rendering %s: %w %q", dir, errdef.ErrUnknownKind, kind)
 }

@@ -72,3 +72,44 @@ func TestRendererProtocolMismatch(t *testing.T) {
 		t.Errorf("renderer with protocol 0: stderr %q; want a failure saying to install both from the same release", stderr.String())
 	}
 }
+
+// TestUseHelmRenderer: with a Helm renderer named, charts (detected, or named by Options.Kind) go to
+// it and every other kind to the UseRenderer program, so that a Kustomize or plain render starts a
+// renderer without Helm. Each program is checked by making the other one missing.
+func TestUseHelmRenderer(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rendererPath.Store(nil)
+	defer helmRendererPath.Store(nil)
+	chart, _ := filepath.Abs("../../examples/helm/guestbook")
+	trees := map[string]struct {
+		root string
+		opts Options
+	}{
+		"plain":              {plainTree(t), Options{}},
+		"chart (detected)":   {chart, Options{ReleaseName: "gb"}},
+		"chart (kind: helm)": {chart, Options{Kind: KindHelm, ReleaseName: "gb"}},
+	}
+	for _, c := range []struct {
+		name, plain, helm string
+		works             map[string]bool
+	}{
+		{"Helm renderer missing", exe, "gitless-render-helm-missing", map[string]bool{"plain": true}},
+		{"plain renderer missing", "gitless-render-missing", exe, map[string]bool{"chart (detected)": true, "chart (kind: helm)": true}},
+	} {
+		UseRenderer(c.plain)
+		UseHelmRenderer(c.helm)
+		for name, tree := range trees {
+			var out bytes.Buffer
+			err := Render(context.Background(), tree.root, tree.opts, &out)
+			switch {
+			case c.works[name] && (err != nil || out.Len() == 0):
+				t.Errorf("%s: %s: Render = %v, want a render", c.name, name, err)
+			case !c.works[name] && (err == nil || !strings.Contains(err.Error(), "missing")):
+				t.Errorf("%s: %s: Render = %v, want the missing renderer named", c.name, name, err)
+			}
+		}
+	}
+}

@@ -47,7 +47,7 @@ func buildPlugin(t *testing.T, key, moduleDir, pkg, goBin string, env []string, 
 		cmd.Env = append(environWithout("GOROOT"), env...)
 		b.out, b.err = cmd.CombinedOutput()
 		if b.err == nil && len(beside) > 0 {
-			// the programs installed beside it (gitless-render), under their own names
+			// the programs installed beside it (besidePlugin), under their own names
 			cmd = exec.Command(goBin, append([]string{"build", "-trimpath", "-o", b.dir + string(os.PathSeparator)}, beside...)...)
 			cmd.Dir = moduleDir
 			cmd.Env = append(environWithout("GOROOT"), env...)
@@ -99,7 +99,19 @@ func realPluginDir(t *testing.T) string {
 	if goBin == "" {
 		goBin = "go"
 	}
-	return buildPlugin(t, "real", mainModule, "./argocd-cmp", goBin, []string{"GOTOOLCHAIN=local", "CGO_ENABLED=0"}, "./gitless-render")
+	return buildPlugin(t, "real", mainModule, "./argocd-cmp", goBin, []string{"GOTOOLCHAIN=local", "CGO_ENABLED=0"}, besidePackages()...)
+}
+
+// besidePlugin are the programs argocd-cmp starts from its own directory: its renderers and its
+// verifier.
+var besidePlugin = []string{"gitless-render", "gitless-render-helm", "gitless-verify"}
+
+func besidePackages() []string {
+	out := make([]string, len(besidePlugin))
+	for i, b := range besidePlugin {
+		out[i] = "./" + b
+	}
+	return out
 }
 
 // TestMain removes the built binaries after the run.

@@ -441,9 +441,12 @@ func TestDockerfile(t *testing.T) {
 	if uid, err := strconv.Atoi(user); err != nil || uid != 999 {
 		t.Errorf("USER %q, want 999 (Argo CD's sidecar user, runAsUser in the component)", user)
 	}
-	if !slices.ContainsFunc(final, func(l string) bool {
-		return strings.HasPrefix(l, "COPY ") && strings.HasSuffix(l, " /usr/local/bin/"+pluginBinary)
-	}) {
-		t.Errorf("final stage does not install %s into /usr/local/bin (on distroless's PATH)", pluginBinary)
+	// argocd-cmp and the programs it starts from its own directory
+	for _, bin := range append([]string{pluginBinary}, besidePlugin...) {
+		if !slices.ContainsFunc(final, func(l string) bool {
+			return strings.HasPrefix(l, "COPY ") && strings.HasSuffix(l, " /usr/local/bin/"+bin)
+		}) {
+			t.Errorf("final stage does not install %s into /usr/local/bin (beside argocd-cmp, on distroless's PATH)", bin)
+		}
 	}
 }

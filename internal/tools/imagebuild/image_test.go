@@ -28,7 +28,7 @@ const testVersion = "v9.9.9-test"
 
 func testSpec(t *testing.T) Spec {
 	return Spec{
-		Bins:       []string{"./argocd-cmp", "./gitless-render", "./kubectl-gitless"},
+		Bins:       []string{"./argocd-cmp", "./gitless-render", "./gitless-render-helm", "./gitless-verify", "./kubectl-gitless"},
 		Platforms:  []Platform{{"linux", "amd64"}},
 		PluginYAML: "../../../manifests/sidecar/plugin.yaml",
 		LDFlags:    "-s -w -X github.com/gitless-dev/gitless/pkg/version.Version=" + testVersion + " -X github.com/gitless-dev/gitless/kubectl-gitless/cmd/options.Version=" + testVersion,
@@ -116,15 +116,17 @@ func TestImageFiles(t *testing.T) {
 		mode     int64
 		uid, gid int
 	}{
-		"/usr/local/bin/argocd-cmp":      {0o755, 0, 0},
-		"/usr/local/bin/gitless-render":  {0o755, 0, 0},
-		"/usr/local/bin/kubectl-gitless": {0o755, 0, 0},
-		PluginPath:                       {0o644, 0, 0},
-		"/etc/passwd":                    {0o644, 0, 0},
-		"/etc/group":                     {0o644, 0, 0},
-		CABundle:                         {0o644, 0, 0},
-		"/home/argocd":                   {0o755, 999, 999},
-		"/tmp":                           {0o1777, 0, 0},
+		"/usr/local/bin/argocd-cmp":          {0o755, 0, 0},
+		"/usr/local/bin/gitless-render":      {0o755, 0, 0},
+		"/usr/local/bin/gitless-render-helm": {0o755, 0, 0},
+		"/usr/local/bin/gitless-verify":      {0o755, 0, 0},
+		"/usr/local/bin/kubectl-gitless":     {0o755, 0, 0},
+		PluginPath:                           {0o644, 0, 0},
+		"/etc/passwd":                        {0o644, 0, 0},
+		"/etc/group":                         {0o644, 0, 0},
+		CABundle:                             {0o644, 0, 0},
+		"/home/argocd":                       {0o755, 999, 999},
+		"/tmp":                               {0o1777, 0, 0},
 	}
 	for name, w := range want {
 		h, ok := files[name]
@@ -150,7 +152,7 @@ func TestImageFiles(t *testing.T) {
 func TestImageRuns(t *testing.T) {
 	root := t.TempDir()
 	extract(t, buildOnce(t).Image, root)
-	for _, bin := range []string{"argocd-cmp", "gitless-render", "kubectl-gitless"} {
+	for _, bin := range []string{"argocd-cmp", "gitless-render", "gitless-render-helm", "gitless-verify", "kubectl-gitless"} {
 		out, err := exec.Command(filepath.Join(root, "usr/local/bin", bin), "version").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), testVersion) {
 			t.Errorf("%s version: %v\n%s", bin, err, out)

@@ -51,7 +51,7 @@ func parseFlags(args []string) (Spec, string, bool, error) {
 	var bins, platforms, push string
 	var plainHTTP bool
 	fs.StringVar(&s.Layout, "o", ".image", "OCI image layout to write (replaced)")
-	fs.StringVar(&bins, "bin", "./argocd-cmp,./gitless-render,./kubectl-gitless", "main packages to build into /usr/local/bin, comma-separated")
+	fs.StringVar(&bins, "bin", "./argocd-cmp,./gitless-render,./gitless-render-helm,./gitless-verify,./kubectl-gitless", "main packages to build into /usr/local/bin, comma-separated")
 	fs.StringVar(&platforms, "platform", "linux/amd64", "platforms, comma-separated (several make an index)")
 	fs.StringVar(&s.PluginYAML, "plugin", "manifests/sidecar/plugin.yaml", "plugin.yaml for /home/argocd/cmp-server/config/")
 	fs.StringVar(&s.Base, "base", "", "base image reference; empty builds a minimal base here (no shell)")

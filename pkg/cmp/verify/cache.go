@@ -1,4 +1,4 @@
-package cmp
+package verify
 
 import (
 	"encoding/json"
