@@ -119,7 +119,7 @@ func Start(ctx context.Context, o Options) (_ *World, err error) {
 // findParts checks that every binary is there before anything starts.
 func (w *World) findParts() error {
 	var missing []string
-	for _, b := range []string{"etcd", "kube-apiserver", "argocd", "argocd-cmp", "kubectl-gitless", "registry"} {
+	for _, b := range []string{"etcd", "kube-apiserver", "argocd", "argocd-cmp", "gitless-verify", "gitless-render", "gitless-render-helm", "kubectl-gitless", "registry"} {
 		if _, err := os.Stat(w.bin(b)); err != nil {
 			missing = append(missing, b)
 		}
