@@ -16,6 +16,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/gitless-dev/gitless/internal/testregistry"
+	"github.com/gitless-dev/gitless/pkg/registry"
 )
 
 // NewRepo opens a plain-HTTP client on repository name of reg and returns it with the
@@ -30,11 +31,12 @@ func NewRepo(t testing.TB, reg *testregistry.Registry, name string) (*remote.Rep
 // oras-go remembers per client whether the registry honoured the referrers API on push.
 func OpenRepo(t testing.TB, repository string) *remote.Repository {
 	t.Helper()
-	repo, err := remote.NewRepository(repository)
+	opts := registry.DefaultOptions() // the product's client: retries, and no referrers-index deletes
+	opts.PlainHTTP = true
+	repo, err := opts.Remote(repository)
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo.PlainHTTP = true
 	return repo
 }
 

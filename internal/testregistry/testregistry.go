@@ -43,6 +43,7 @@ type Registry struct {
 	requests atomic.Int64
 	mu       sync.Mutex
 	wrap     func(http.Handler) http.Handler
+	deletes  bool
 }
 
 // Option configures a test registry.
@@ -52,6 +53,10 @@ type Option func(*Registry)
 func WithMiddleware(mw func(http.Handler) http.Handler) Option {
 	return func(r *Registry) { r.wrap = mw }
 }
+
+// WithDeletes lets Distribution delete manifests and blobs (its default refuses, with 405), for tests
+// that remove something from a registry behind gitless's back.
+func WithDeletes() Option { return func(r *Registry) { r.deletes = true } }
 
 // New starts a registry of the given kind and stops it when the test ends.
 func New(t testing.TB, kind Kind, opts ...Option) *Registry {
@@ -65,7 +70,7 @@ func New(t testing.TB, kind Kind, opts ...Option) *Registry {
 	case Referrers:
 		h = ggcr.New(ggcr.WithReferrersSupport(true), ggcr.Logger(discardLogger()))
 	case Distribution:
-		h = newDistribution(t)
+		h = newDistribution(t, r.deletes)
 	default:
 		t.Fatalf("unknown registry kind %q", kind)
 	}
@@ -89,14 +94,16 @@ func (r *Registry) Requests() int64 { return r.requests.Load() }
 // Close stops the registry early (to simulate an unreachable hub).
 func (r *Registry) Close() { r.server.Close() }
 
-func newDistribution(t testing.TB) http.Handler {
+func newDistribution(t testing.TB, deletes bool) http.Handler {
 	t.Helper()
 	logrus.SetLevel(logrus.ErrorLevel)
 	logrus.SetOutput(io.Discard)
 	cfg := &configuration.Configuration{}
-	cfg.Storage = configuration.Storage{
-		"inmemory": configuration.Parameters{},
-		"delete":   configuration.Parameters{"enabled": true},
+	// Deletes stay disabled unless asked for, as in Distribution's default configuration (and many
+	// registries' policies): nothing gitless does may depend on deleting.
+	cfg.Storage = configuration.Storage{"inmemory": configuration.Parameters{}}
+	if deletes {
+		cfg.Storage["delete"] = configuration.Parameters{"enabled": true}
 	}
 	cfg.Log.Level = "error"
 	cfg.Log.AccessLog.Disabled = true

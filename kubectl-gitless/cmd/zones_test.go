@@ -93,7 +93,7 @@ rules:
 func TestZonesImagesCLI(t *testing.T) {
 	hub := testregistry.New(t, testregistry.Referrers)
 	zoneA := testregistry.New(t, testregistry.Referrers)
-	zoneB := testregistry.New(t, testregistry.Distribution)
+	zoneB := testregistry.New(t, testregistry.Distribution, testregistry.WithDeletes()) // an image is removed below
 	lock := publishWithImages(t, hub, 2)
 	dir := t.TempDir()
 	zones := filepath.Join(dir, "zones.yaml")

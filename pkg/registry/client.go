@@ -83,6 +83,12 @@ func (o Options) Remote(name string) (*remote.Repository, error) {
 	}
 	repo.Client = client
 	repo.PlainHTTP = o.PlainHTTP
+	// On a registry without the referrers API, adding a referrer (a signature, an attestation, an SBOM)
+	// replaces the sha256-<hex> referrers index tag, and oras-go then deletes the old index. Registries
+	// that refuse deletes (Distribution's default configuration, Harbor's immutable-artifact rules)
+	// answer 405/403, failing a push that succeeded. The old index is left untagged, for the registry's
+	// own garbage collection, as `oras attach --skip-delete` leaves it.
+	repo.SkipReferrersGC = true
 	return repo, nil
 }
 
