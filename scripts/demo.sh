@@ -22,7 +22,7 @@ start_registry() { # name port
   cat > "$DEMO/$1.yml" <<YAML
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $DEMO/$1-data}, delete: {enabled: true}}
+storage: {filesystem: {rootdirectory: $DEMO/$1-data}}
 http: {addr: 127.0.0.1:$2}
 YAML
   registry serve "$DEMO/$1.yml" >"$DEMO/$1.log" 2>&1 &

@@ -213,7 +213,7 @@ func (w *World) startRegistry(ctx context.Context, name string) (*Registry, erro
 		return nil, err
 	}
 	cfg := fmt.Sprintf("version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\n"+
-		"storage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n", filepath.Join(r.Dir, "data"), r.Host)
+		"storage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n", filepath.Join(r.Dir, "data"), r.Host)
 	if err := os.WriteFile(filepath.Join(r.Dir, "config.yml"), []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
