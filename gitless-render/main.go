@@ -7,20 +7,10 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/gitless-dev/gitless/pkg/render"
 	"github.com/gitless-dev/gitless/pkg/version"
 )
 
 func main() {
-	render.Init() // in the renderer child: renders and exits
-	if len(os.Args) == 2 && os.Args[1] == "version" {
-		fmt.Println(version.Version)
-		return
-	}
-	fmt.Fprintln(os.Stderr, "gitless-render: the renderer process of argocd-cmp, started by it for each render; "+
-		"install it beside argocd-cmp and run `argocd-cmp generate` instead")
-	os.Exit(2)
+	render.RendererMain("gitless-render", "the renderer process of argocd-cmp, started by it for each render", version.Version)
 }

@@ -257,3 +257,17 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
 }
+
+// RendererMain is the whole main of a renderer binary (gitless-render, gitless-render-helm): in the
+// child argocd-cmp starts it renders and exits; `NAME version` prints the version; anything else is a
+// person running it by hand, told what it is (what: "the renderer process of argocd-cmp, started by it
+// for each render") and to run argocd-cmp instead, exit 2.
+func RendererMain(name, what, version string) {
+	Init()
+	if len(os.Args) == 2 && os.Args[1] == "version" {
+		fmt.Println(version)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s; install it beside argocd-cmp and run `argocd-cmp generate` instead\n", name, what)
+	os.Exit(2)
+}
