@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -43,23 +42,40 @@ func acceptanceKey(policy *config.Policy, ref registry.Reference) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// hashTree writes the name and contents of path, or of every regular file under it, to h.
+// hashTree writes the name and contents of path, or of every file at the top of the directory path
+// (what the verifiers read: keys and certificates are taken from a directory's top level), to h. Links
+// are followed, as the verifiers follow them: a Kubernetes ConfigMap or Secret volume holds each key as
+// a link into `..data`, itself a link to the kubelet's current timestamped directory; directories,
+// such as those two, are skipped.
 func hashTree(h hash.Hash, path string) error {
 	fmt.Fprintf(h, "path %s\n", path)
-	root, err := filepath.EvalSymlinks(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	files := []string{path}
+	if fi.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
 			return err
 		}
-		b, err := os.ReadFile(p) // a symlink (a Kubernetes Secret volume's files) is followed
+		files = files[:0]
+		for _, e := range entries {
+			p := filepath.Join(path, e.Name())
+			if st, err := os.Stat(p); err != nil {
+				return err
+			} else if !st.IsDir() {
+				files = append(files, p)
+			}
+		}
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(h, "file %s %d\n", p, len(b))
 		h.Write(b)
-		return nil
-	})
+	}
+	return nil
 }
