@@ -34,8 +34,15 @@ func TestKrewInstallFromDist(t *testing.T) {
 	archive := filepath.Join(dist, name)
 
 	root, home := t.TempDir(), t.TempDir()
+	// kubectl alone in its PATH directory: the directory it was found in (bin/) may also hold a
+	// kubectl-gitless from make build, which kubectl would list as a second, shadowed plugin.
+	kubectlDir := t.TempDir()
+	if err := os.Symlink(kubectl, filepath.Join(kubectlDir, "kubectl")); err != nil {
+		t.Fatal(err)
+	}
+	kubectl = filepath.Join(kubectlDir, "kubectl")
 	env := append(os.Environ(), "KREW_ROOT="+root, "HOME="+home, "KREW_NO_UPGRADE_CHECK=1",
-		"PATH="+filepath.Join(root, "bin")+string(os.PathListSeparator)+filepath.Dir(kubectl))
+		"PATH="+filepath.Join(root, "bin")+string(os.PathListSeparator)+kubectlDir)
 	run(t, env, krew, "install", "--manifest="+filepath.Join(dist, "gitless.yaml"), "--archive="+archive)
 
 	out := run(t, env, kubectl, "gitless", "version")
