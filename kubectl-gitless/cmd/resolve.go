@@ -88,13 +88,8 @@ func (o *artifacts) upstream(ref registry.Reference) registry.Reference {
 	if o.cfg == nil {
 		return ref
 	}
-	if up, ok := o.cfg.UpstreamOf(ref.Name()); ok {
-		if u, err := registry.ParseReference(up); err == nil {
-			u.Tag, u.Digest = ref.Tag, ref.Digest
-			return u
-		}
-	}
-	return ref
+	u, _ := o.cfg.UpstreamReference(ref)
+	return u
 }
 
 // resolve resolves s at its upstream registry and verifies the digest when trust was given.

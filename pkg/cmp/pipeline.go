@@ -209,19 +209,10 @@ func (p *Pipeline) admit(refStr, project string) (registry.Reference, *config.Po
 // tried as for the upstream itself (mirror first). A host that is itself in registries[] is not
 // mapped.
 func (p *Pipeline) upstream(ref registry.Reference) registry.Reference {
-	if ref.IsLayout() {
-		return ref
+	u, ok := p.Config.UpstreamReference(ref)
+	if ok {
+		p.log().Info("reference on a mirror: using its upstream repository's policy, tag bindings and sources", "mirror", ref.Name(), "upstream", u.Name())
 	}
-	up, ok := p.Config.UpstreamOf(ref.Name())
-	if !ok {
-		return ref
-	}
-	u, err := registry.ParseReference(up)
-	if err != nil {
-		return ref
-	}
-	u.Tag, u.Digest = ref.Tag, ref.Digest
-	p.log().Info("reference on a mirror: using its upstream repository's policy, tag bindings and sources", "mirror", ref.Name(), "upstream", u.Name())
 	return u
 }
 

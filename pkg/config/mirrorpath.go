@@ -50,6 +50,24 @@ func (c *Config) UpstreamOf(repository string) (upstream string, ok bool) {
 	return "", false
 }
 
+// UpstreamReference is UpstreamOf for a whole reference: ref's repository mapped back to its upstream,
+// with ref's tag and digest kept. ok is false for a layout, or a repository that is not on a mirror.
+func (c *Config) UpstreamReference(ref registry.Reference) (registry.Reference, bool) {
+	if ref.IsLayout() {
+		return ref, false
+	}
+	up, ok := c.UpstreamOf(ref.Name())
+	if !ok {
+		return ref, false
+	}
+	u, err := registry.ParseReference(up)
+	if err != nil {
+		return ref, false
+	}
+	u.Tag, u.Digest = ref.Tag, ref.Digest
+	return u, true
+}
+
 // validatePathPrefix checks a pathPrefix or stripPrefix: repository path segments, no leading or
 // trailing slash.
 func validatePathPrefix(field, p string) error {
